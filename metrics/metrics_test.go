@@ -1,0 +1,97 @@
+package metrics_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/omnigate/omnigate/metrics"
+	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
+	"github.com/omnigate/omnigate/store/memory"
+)
+
+func TestMetricsFollowRouting(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	var eng *routing.Engine
+	m, err := metrics.New(reg, snap(func() routing.Stats { return eng.Stats() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err = routing.New(routing.Config{
+		Queues: []routing.QueueConfig{{Name: "sales"}},
+		Agents: []routing.AgentConfig{{ID: "alice", Skills: map[string]int{"sales": 5}, Capacity: map[session.Channel]int{session.Chat: 1}}},
+	}, memory.New(nil), routing.Options{Observer: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := eng.CreateInteraction(ctx, routing.NewInteraction{Channel: session.Chat, Queue: "sales", Customer: routing.CustomerInfo{Phone: "+1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := routing.Actor{ID: "alice", Role: routing.ActorAgent}
+	if _, err := eng.SetPresence(ctx, "alice", session.Available, "", alice); err != nil {
+		t.Fatal(err)
+	}
+	offered, _ := eng.Interactions(ctx, routing.Filter{State: session.Offered})
+	if len(offered) != 1 {
+		t.Fatalf("offered = %d", len(offered))
+	}
+	if _, err := eng.Accept(ctx, offered[0].ID, alice); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP omnigate_queue_depth Contacts waiting in the queue.
+# TYPE omnigate_queue_depth gauge
+omnigate_queue_depth{queue="sales"} 2
+# HELP omnigate_offers_total Offers made to agents.
+# TYPE omnigate_offers_total counter
+omnigate_offers_total{channel="chat",queue="sales"} 1
+# HELP omnigate_queue_answered_within_sl_total Contacts answered within the queue's service-level threshold. Service level = this / queue_answered_total.
+# TYPE omnigate_queue_answered_within_sl_total counter
+omnigate_queue_answered_within_sl_total{channel="chat",queue="sales"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "omnigate_queue_depth", "omnigate_offers_total", "omnigate_queue_answered_within_sl_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(reg, "omnigate_routing_decision_seconds"); n != 1 {
+		t.Fatalf("decision histogram count = %d", n)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		if mf.GetName() == "omnigate_interactions" {
+			for _, mm := range mf.GetMetric() {
+				var ch, st string
+				for _, l := range mm.GetLabel() {
+					if l.GetName() == "channel" {
+						ch = l.GetValue()
+					} else {
+						st = l.GetValue()
+					}
+				}
+				if ch == "chat" && st == "active" && mm.GetGauge().GetValue() == 1 {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("omnigate_interactions{chat,active} is not 1")
+	}
+}
+
+type snap func() routing.Stats
+
+func (f snap) Stats() routing.Stats { return f() }

@@ -1,0 +1,14 @@
+package routing
+
+import "errors"
+
+var (
+	// ErrForbidden is returned when the actor may not act on the interaction or agent
+	// (it is not the owning agent, or the agent is not assigned to that queue).
+	ErrForbidden = errors.New("forbidden")
+	// ErrConflict is returned when an action does not fit the current state of things
+	// (accepting an offer made to someone else, "+1 contact" not allowed, …).
+	ErrConflict = errors.New("conflict")
+	// ErrTooLong is returned for a message over session.MaxMessageLen characters.
+	ErrTooLong = errors.New("message too long")
+)
