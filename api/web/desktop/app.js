@@ -1,0 +1,854 @@
+// app.js — agent desktop UI state + rendering.
+import { api, setToken, setUnauthorizedHandler } from './api.js';
+import { AgentStream } from './ws.js';
+
+const MAX_LEN = 10000;
+const SESSION_KEY = 'omnigate.session';
+const SOUND_KEY = 'omnigate.sound';
+const LISTED = new Set(['active', 'held', 'consult', 'conference', 'wrapup', 'interrupted']);
+const TERMINAL = new Set(['done', 'abandoned', 'closed']);
+const COMPOSE_STATES = new Set(['active', 'consult', 'conference']);
+const NO_COMPOSE = new Set(['workitem', 'voice']);
+const DETAIL_CHANNELS = new Set(['email', 'workitem']);
+
+const S = {
+  session: null,
+  agent: null,
+  reasons: [],
+  dispositions: [],
+  interactions: new Map(), // id -> Interaction (only listed ones)
+  messages: new Map(),     // interaction id -> Map(message key -> message)
+  unread: new Set(),
+  offers: new Map(),       // interaction id -> offer (+ _since/_until ms)
+  handled: new Set(),      // offers we accepted/declined: never re-synthesised
+  selected: null,
+  drafts: new Map(),
+  wrap: null,              // { id, code, tags }
+  stream: null,
+  sending: false,
+  forceScroll: false,
+  sound: localStorage.getItem(SOUND_KEY) !== 'off',
+};
+
+// ---------- helpers ----------
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const kid of kids.flat()) {
+    if (kid != null && kid !== false) el.append(kid instanceof Node ? kid : String(kid));
+  }
+  return el;
+}
+
+const ts = (s) => { const t = Date.parse(s || ''); return Number.isFinite(t) ? t : null; };
+const pad = (n) => String(n).padStart(2, '0');
+function fmtDur(ms) {
+  let s = Math.max(0, Math.floor(ms / 1000));
+  const hr = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  s %= 60;
+  return hr ? `${hr}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+function fmtClock(s) {
+  const t = ts(s);
+  return t == null ? '' : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+function charCount(s) { let n = 0; for (const _ of s) n++; return n; } // code points, not UTF-16 units
+const me = () => (S.session && S.session.agent_id) || '';
+const userLabel = (u) => (typeof u === 'string' ? u : (u && (u.name || u.username || u.id)) || '');
+const customerName = (it) => (it.customer && it.customer.name) || it.customer_id || 'Unknown customer';
+const chIcon = (c) => h('span', { class: `ch-icon ch-${c}`, 'aria-hidden': 'true', text: (c || '?')[0].toUpperCase() });
+
+function toast(msg, kind = 'error') {
+  const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('span', { class: 'toast-msg', text: msg }),
+    h('button', { class: 'toast-close', type: 'button', 'aria-label': 'Dismiss', onclick: () => el.remove() }, '×'));
+  $('#toasts').append(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 10000 : 5000);
+}
+const fail = (e) => { if (!e || e.status !== 401) toast((e && e.message) || String(e)); };
+
+// ---------- audio (optional short beep on new offers) ----------
+let audioCtx = null;
+function unlockAudio() {
+  try {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (!audioCtx && AC) audioCtx = new AC();
+    if (audioCtx && audioCtx.state === 'suspended') audioCtx.resume();
+  } catch { /* no audio */ }
+}
+function beep() {
+  if (!S.sound || !audioCtx || audioCtx.state !== 'running') return;
+  const t = audioCtx.currentTime, o = audioCtx.createOscillator(), g = audioCtx.createGain();
+  o.frequency.value = 880;
+  g.gain.setValueAtTime(0.0001, t);
+  g.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
+  g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+  o.connect(g).connect(audioCtx.destination);
+  o.start(t);
+  o.stop(t + 0.32);
+}
+
+// ---------- modals ----------
+let lastFocus = null;
+function openModal(id, focusSel) {
+  const m = $(`#${id}`);
+  if (m.hidden) lastFocus = document.activeElement;
+  m.hidden = false;
+  const f = (focusSel && $(focusSel, m)) || $('input, select, textarea, button', m);
+  if (f) f.focus();
+}
+function closeModal(id) {
+  const m = $(`#${id}`);
+  if (m.hidden) return;
+  m.hidden = true;
+  if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
+  lastFocus = null;
+}
+document.addEventListener('keydown', (e) => {
+  const open = $$('.modal:not([hidden])').pop();
+  if (!open) return;
+  if (e.key === 'Escape') { e.preventDefault(); closeModal(open.id); return; }
+  if (e.key === 'Tab') { // keep focus inside the dialog
+    const f = $$('input, select, textarea, button, [tabindex]', open).filter((x) => !x.disabled && x.offsetParent);
+    if (!f.length) return;
+    if (e.shiftKey && document.activeElement === f[0]) { e.preventDefault(); f[f.length - 1].focus(); }
+    else if (!e.shiftKey && document.activeElement === f[f.length - 1]) { e.preventDefault(); f[0].focus(); }
+  }
+});
+document.addEventListener('click', (e) => {
+  const c = e.target.closest('[data-close]');
+  if (c) closeModal(c.closest('.modal').id);
+});
+
+// ---------- session ----------
+function loadSession() {
+  try {
+    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+    if (s && s.token && (!s.expires_at || (ts(s.expires_at) || Infinity) > Date.now())) return s;
+  } catch { /* ignore */ }
+  sessionStorage.removeItem(SESSION_KEY);
+  return null;
+}
+
+function startSession(s) {
+  S.session = s;
+  setToken(s.token);
+  $('#login-view').hidden = true;
+  $('#app').hidden = false;
+  $('#user-name').textContent = userLabel(s.user);
+  $('#agent-name').textContent = s.agent_id || '';
+  if (!s.agent_id) {
+    $('#no-agent').hidden = false;
+    $('#conv-empty').hidden = true;
+    $$('.presence, .load, #conn-status').forEach((el) => { el.hidden = true; });
+    return;
+  }
+  loadStatic();
+  S.stream = new AgentStream({
+    agentId: s.agent_id,
+    getTicket: api.wsTicket,
+    onEvent,
+    onOpen: () => refresh(),
+    onStatus: renderConn,
+    onAuthError: () => endSession('Your session has expired. Please sign in again.'),
+  });
+  S.stream.start();
+  refresh();
+}
+
+function endSession(msg) {
+  if (S.stream) S.stream.stop();
+  sessionStorage.removeItem(SESSION_KEY);
+  setToken(null);
+  Object.assign(S, { session: null, agent: null, selected: null, wrap: null, stream: null });
+  [S.interactions, S.messages, S.unread, S.offers, S.handled, S.drafts].forEach((c) => c.clear());
+  $$('.modal').forEach((m) => { m.hidden = true; });
+  $('#app').hidden = true;
+  $('#login-view').hidden = false;
+  $('#no-agent').hidden = true;
+  $$('.presence, .load, #conn-status').forEach((el) => { el.hidden = false; });
+  renderOffers();
+  $('#login-error').textContent = msg || '';
+  $('#login-username').focus();
+}
+
+setUnauthorizedHandler(() => endSession('Your session has expired. Please sign in again.'));
+
+$('#login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  unlockAudio();
+  const err = $('#login-error'), btn = $('#login-submit');
+  const username = $('#login-username').value.trim(), password = $('#login-password').value;
+  err.textContent = '';
+  if (!username || !password) { err.textContent = 'Enter your username and password.'; return; }
+  btn.disabled = true;
+  try {
+    setToken(null);
+    const r = await api.login(username, password);
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(r));
+    $('#login-password').value = '';
+    startSession(r);
+  } catch (ex) {
+    err.textContent = ex.message;
+  } finally {
+    btn.disabled = false;
+  }
+});
+
+$('#sign-out').addEventListener('click', async () => {
+  const id = me();
+  if (id && S.agent && S.agent.state !== 'offline') {
+    try { await api.setState(id, 'offline'); } catch { /* best effort */ }
+  }
+  try { await api.logout(); } catch { /* token may already be gone */ }
+  endSession();
+});
+
+// ---------- data loading ----------
+async function loadStatic() {
+  const [reasons, dispositions] = await Promise.allSettled([api.reasons(), api.dispositions()]);
+  if (reasons.status === 'fulfilled') S.reasons = reasons.value || [];
+  if (dispositions.status === 'fulfilled') S.dispositions = dispositions.value || [];
+  renderReasons();
+  renderTopbar();
+}
+
+let refreshing = null;
+function refresh() {
+  if (!refreshing) refreshing = doRefresh().finally(() => { refreshing = null; });
+  return refreshing;
+}
+async function doRefresh() {
+  const id = me();
+  if (!id) return;
+  try {
+    const [agent, list] = await Promise.all([api.agent(id), api.interactions(id)]);
+    setAgent(agent);
+    const seen = new Set();
+    for (const it of list || []) { seen.add(it.id); upsert(it); }
+    for (const k of [...S.interactions.keys()]) if (!seen.has(k)) drop(k);
+    renderAll();
+    for (const k of S.interactions.keys()) loadMessages(k); // fetches only what we missed
+  } catch (e) { fail(e); }
+}
+
+function msgStore(id) {
+  let m = S.messages.get(id);
+  if (!m) S.messages.set(id, (m = new Map()));
+  return m;
+}
+function sortedMessages(id) {
+  return [...msgStore(id).values()].sort((a, b) => (a.seq || 0) - (b.seq || 0));
+}
+const lastMessage = (id) => { const l = sortedMessages(id); return l[l.length - 1]; };
+
+async function loadMessages(id) {
+  let after = 0;
+  for (const m of msgStore(id).values()) after = Math.max(after, m.seq || 0);
+  try {
+    const list = await api.messages(id, after);
+    for (const m of list || []) addMessage(m, true);
+  } catch (e) { if (e.status !== 404) fail(e); }
+  renderContacts();
+  if (S.selected === id) renderMessages();
+}
+
+function addMessage(m, silent) {
+  if (!m || !m.interaction_id) return false;
+  const store = msgStore(m.interaction_id);
+  const key = m.id != null ? String(m.id) : `seq:${m.seq}`;
+  if (store.has(key)) return false;
+  store.set(key, m);
+  if (!silent && m.from === 'customer' && (S.selected !== m.interaction_id || document.hidden)) {
+    S.unread.add(m.interaction_id);
+  }
+  return true;
+}
+
+function setAgent(a) {
+  if (a && (!a.id || a.id === me())) S.agent = a;
+}
+
+function offerFromInteraction(it) {
+  const ids = (it.customer && it.customer.identities) || [];
+  const phone = ids.find((i) => i.kind === 'phone') || ids[0];
+  return normalizeOffer({
+    interaction_id: it.id, session_id: it.session_id, channel: it.channel, queue: it.queue,
+    customer_name: customerName(it), customer_number: phone ? phone.value : '',
+    source_number: it.source_number, subject: it.subject, offered_at: it.offered_at || it.created_at,
+  }, false, true);
+}
+
+// Live offers are timed from their arrival so a skewed client clock does not distort timers.
+function normalizeOffer(o, live, synthetic) {
+  const now = Date.now();
+  let since = ts(o.offered_at) ?? now, until = ts(o.expires_at);
+  if (live) {
+    const skew = since - now;
+    if (Math.abs(skew) > 1500) { since -= skew; if (until != null) until -= skew; }
+  }
+  return { ...o, _since: since, _until: until, _synthetic: !!synthetic };
+}
+
+function upsert(it) {
+  if (!it || !it.id) return;
+  const mine = !it.agent_id || it.agent_id === me();
+  if (it.state !== 'offered' || !mine) {
+    S.offers.delete(it.id);
+    S.handled.delete(it.id);
+  } else if (it.agent_id === me() && !S.offers.has(it.id) && !S.handled.has(it.id)) {
+    S.offers.set(it.id, offerFromInteraction(it));
+  }
+  if (mine && LISTED.has(it.state)) S.interactions.set(it.id, it);
+  else drop(it.id);
+}
+
+function drop(id) {
+  S.interactions.delete(id);
+  S.unread.delete(id);
+  S.drafts.delete(id);
+  if (S.selected === id) S.selected = null;
+  if (S.wrap && S.wrap.id === id) { S.wrap = null; closeModal('wrapup'); }
+}
+
+// ---------- event stream ----------
+function onEvent(msg) {
+  switch (msg.type) {
+    case 'hello':
+    case 'agent':
+      setAgent(msg.agent);
+      renderTopbar();
+      break;
+    case 'offer': {
+      const o = msg.offer;
+      if (!o || !o.interaction_id) break;
+      const prev = S.offers.get(o.interaction_id);
+      S.handled.delete(o.interaction_id);
+      S.offers.set(o.interaction_id, normalizeOffer(o, true));
+      renderOffers();
+      if (!prev || prev._synthetic) beep();
+      break;
+    }
+    case 'offer.revoked':
+      if (S.offers.delete(msg.interaction_id)) {
+        renderOffers();
+        if (msg.reason !== 'accepted') toast(`Offer withdrawn${msg.reason ? `: ${msg.reason}` : ''}`, 'info');
+      }
+      break;
+    case 'interaction':
+      upsert(msg.interaction);
+      renderAll();
+      break;
+    case 'message':
+      if (addMessage(msg.message)) {
+        renderContacts();
+        if (msg.message.interaction_id === S.selected) renderMessages();
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// ---------- rendering ----------
+function renderAll() {
+  renderTopbar();
+  renderOffers();
+  renderContacts();
+  renderConversation();
+}
+
+function renderConn(status, delay) {
+  const el = $('#conn-status');
+  el.dataset.status = status;
+  el.textContent = {
+    connected: 'Live',
+    connecting: 'Connecting…',
+    reconnecting: delay ? `Reconnecting in ${Math.round(delay / 1000)}s…` : 'Reconnecting…',
+    stopped: 'Offline',
+  }[status] || status;
+}
+
+function renderReasons() {
+  const sel = $('#presence-reason');
+  const cur = sel.value;
+  sel.replaceChildren(...(S.reasons.length ? S.reasons : ['Break']).map((r) => h('option', { value: r }, r)));
+  if (cur && S.reasons.includes(cur)) sel.value = cur;
+}
+
+function renderTopbar() {
+  const a = S.agent;
+  if (!a) return;
+  const state = a.state || 'offline';
+  $('#agent-name').textContent = a.name || a.id || me();
+  const st = $('#presence-state');
+  st.textContent = state;
+  st.dataset.state = state;
+  $('.presence-badge').dataset.state = state;
+  $('#presence-reason-text').textContent = state === 'unavailable' && a.reason ? ` · ${a.reason}` : '';
+  $('#presence-available').setAttribute('aria-pressed', String(state === 'available'));
+  $('#presence-unavailable').setAttribute('aria-pressed', String(state === 'unavailable'));
+  if (state === 'unavailable' && a.reason && S.reasons.includes(a.reason)) $('#presence-reason').value = a.reason;
+  $('#rona-banner').hidden = state !== 'rona';
+  $('#load').textContent = `${a.load_total ?? 0} / ${a.total_capacity ?? 0}`;
+  const act = $('#activity');
+  act.textContent = a.activity || '';
+  act.className = `badge activity-${a.activity || 'idle'}`;
+  act.hidden = !a.activity;
+  const x = $('#extra-contact');
+  x.hidden = !a.extra_contact_enabled;
+  x.textContent = a.extra_pending ? `+1 contact (${a.extra_pending} pending)` : '+1 contact';
+}
+
+function renderOffers() {
+  const box = $('#offers');
+  for (const el of $$('.offer', box)) if (!S.offers.has(el.dataset.interactionId)) el.remove();
+  for (const o of S.offers.values()) {
+    const fresh = offerEl(o);
+    const el = $$('.offer', box).find((x) => x.dataset.interactionId === String(o.interaction_id));
+    if (!el) box.append(fresh);
+    else if (el.dataset.sig !== fresh.dataset.sig) el.replaceWith(fresh);
+  }
+  box.hidden = S.offers.size === 0;
+  document.title = S.offers.size ? `(${S.offers.size}) Incoming contact — Omnigate` : 'Omnigate Agent Desktop';
+  tick();
+}
+
+function offerEl(o) {
+  const id = String(o.interaction_id);
+  const titleId = `offer-title-${id.replace(/[^\w-]/g, '_')}`;
+  const row = (label, cls, value) => [h('dt', {}, label), h('dd', { class: cls, text: value || '—' })];
+  const el = h('article', { class: 'offer', 'data-interaction-id': id, role: 'alertdialog', 'aria-labelledby': titleId },
+    h('div', { class: 'offer-head' },
+      h('span', { class: 'offer-channel' }, chIcon(o.channel), o.channel || 'contact'),
+      h('span', { class: 'offer-countdown' })),
+    h('h2', { class: 'offer-customer-name', id: titleId, text: o.customer_name || 'Unknown customer' }),
+    h('dl', { class: 'offer-details' },
+      row('Customer number', 'offer-customer-number', o.customer_number),
+      row('Dialled number', 'offer-source-number', o.source_number),
+      row('Queue', 'offer-queue', o.queue),
+      o.subject ? row('Subject', 'offer-subject', o.subject) : null,
+      h('dt', {}, 'Waiting'), h('dd', {}, h('span', { class: 'offer-timer mono', 'data-since': o._since }, '0:00'))),
+    o._until != null ? h('div', { class: 'offer-progress', 'aria-hidden': 'true' }, h('div', { class: 'offer-progress-bar' })) : null,
+    h('div', { class: 'offer-actions' },
+      h('button', { class: 'btn offer-decline', type: 'button', onclick: () => offerAction(id, 'decline') }, 'Decline'),
+      h('button', { class: 'btn btn-primary offer-accept', type: 'button', onclick: () => offerAction(id, 'accept') }, 'Accept')));
+  el.dataset.sig = JSON.stringify([o.channel, o.customer_name, o.customer_number, o.source_number, o.queue, o.subject, o._since, o._until]);
+  return el;
+}
+
+async function offerAction(id, verb) {
+  const card = $$('.offer').find((x) => x.dataset.interactionId === id);
+  if (card) $$('button', card).forEach((b) => { b.disabled = true; });
+  try {
+    const it = await api.act(id, verb);
+    S.offers.delete(id);
+    S.handled.add(id);
+    upsert(it);
+    if (verb === 'accept') selectContact(id, true);
+  } catch (e) {
+    fail(e);
+    if ([404, 409, 410].includes(e.status)) S.offers.delete(id);
+    else if (card) $$('button', card).forEach((b) => { b.disabled = false; });
+  }
+  renderAll();
+}
+
+function contactEl(it) {
+  const last = lastMessage(it.id);
+  const preview = last ? last.text : it.subject || it.body || '';
+  const selected = S.selected === it.id;
+  const unread = S.unread.has(it.id);
+  return h('li', {},
+    h('button', {
+      type: 'button', class: `contact${selected ? ' selected' : ''}${unread ? ' unread' : ''}`,
+      'data-interaction-id': it.id, 'aria-current': selected ? 'true' : null,
+      onclick: () => openContact(it.id),
+    },
+    chIcon(it.channel),
+    h('span', { class: 'contact-main' },
+      h('span', { class: 'contact-name', text: customerName(it) }),
+      h('span', { class: 'contact-preview', text: String(preview).slice(0, 90) })),
+    h('span', { class: 'contact-side' },
+      h('span', { class: `badge state-${it.state}`, text: it.state }),
+      h('span', { class: 'contact-channel', text: it.channel }),
+      unread ? h('span', { class: 'unread-dot', title: 'Unread messages' }, h('span', { class: 'sr-only' }, 'unread')) : null)));
+}
+
+function renderContacts() {
+  const ul = $('#contacts');
+  const focusedId = document.activeElement && document.activeElement.classList.contains('contact')
+    ? document.activeElement.dataset.interactionId : null;
+  const t = (it) => ts(it.accepted_at) ?? ts(it.offered_at) ?? ts(it.created_at) ?? 0;
+  const items = [...S.interactions.values()].sort((a, b) => t(a) - t(b));
+  ul.replaceChildren(...items.map(contactEl));
+  $('#contacts-empty').hidden = items.length > 0;
+  $('#contact-count').textContent = String(items.length);
+  if (focusedId) {
+    const el = $$('.contact', ul).find((x) => x.dataset.interactionId === focusedId);
+    if (el) el.focus();
+  }
+}
+
+function selectContact(id, focusCompose) {
+  const compose = $('#compose');
+  if (S.selected && S.selected !== id) {
+    if (compose.value) S.drafts.set(S.selected, compose.value);
+    else S.drafts.delete(S.selected);
+  }
+  if (S.selected !== id) {
+    compose.value = S.drafts.get(id) || '';
+    S.forceScroll = true;
+  }
+  S.selected = id;
+  S.unread.delete(id);
+  renderContacts();
+  renderConversation();
+  if (!S.messages.has(id)) loadMessages(id);
+  if (focusCompose && !compose.disabled && !$('#compose-form').hidden) compose.focus();
+}
+
+function openContact(id) {
+  selectContact(id);
+  const it = S.interactions.get(id);
+  if (it && it.state === 'wrapup') openWrapup(id);
+}
+
+function renderConversation() {
+  const it = S.interactions.get(S.selected);
+  $('#conv').hidden = !it;
+  $('#conv-empty').hidden = !!it || !me();
+  if (!it) return;
+  $('#conv-name').textContent = customerName(it);
+  const ids = (it.customer && it.customer.identities) || [];
+  $('#conv-identities').replaceChildren(...ids.map((i) =>
+    h('li', {}, h('span', { class: 'muted', text: `${i.kind}: ` }), i.value)));
+  $('#conv-channel').replaceChildren(chIcon(it.channel), it.channel || '—');
+  $('#conv-queue').textContent = it.queue || '—';
+  const st = $('#conv-state');
+  st.textContent = it.state;
+  st.className = `badge state-${it.state}`;
+  $('#conv-timer').dataset.since = String(ts(it.accepted_at) ?? ts(it.offered_at) ?? ts(it.created_at) ?? Date.now());
+
+  const hold = $('#hold');
+  hold.hidden = !['active', 'held'].includes(it.state);
+  hold.textContent = it.state === 'held' ? 'Resume' : 'Hold';
+  $('#transfer-open').hidden = !['active', 'held'].includes(it.state);
+  $('#end-contact').textContent = it.state === 'wrapup' ? 'Wrap up' : 'End';
+  $('#conv-banner').hidden = it.state !== 'wrapup';
+
+  const showDetail = DETAIL_CHANNELS.has(it.channel) || !!(it.subject || (it.body && it.channel !== 'chat'));
+  $('#conv-detail').hidden = !showDetail;
+  $('#conv-subject').textContent = it.subject || '(no subject)';
+  $('#conv-body').textContent = it.body || '';
+
+  const noCompose = NO_COMPOSE.has(it.channel);
+  $('#compose-form').hidden = noCompose;
+  $('#compose').disabled = !COMPOSE_STATES.has(it.state);
+  $('#chat-messages').hidden = it.channel === 'workitem' && msgStore(it.id).size === 0;
+  renderMessages();
+  updateCount();
+  tick();
+}
+
+function renderMessages() {
+  const box = $('#chat-messages');
+  const id = S.selected;
+  const it = S.interactions.get(id);
+  const msgs = id ? sortedMessages(id) : [];
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  box.replaceChildren(...msgs.map((m) => {
+    const kind = m.from === 'customer' ? 'customer' : m.from === 'system' ? 'system' : 'agent';
+    const who = kind === 'customer' ? (it ? customerName(it) : 'Customer')
+      : kind === 'system' ? 'System' : m.from === me() ? 'You' : m.from;
+    return h('li', { class: `msg from-${kind}`, 'data-seq': m.seq ?? '', 'data-id': m.id ?? '' },
+      h('div', { class: 'msg-meta' }, h('span', { class: 'msg-who', text: who }),
+        h('time', { datetime: m.at || '', text: fmtClock(m.at) })),
+      h('div', { class: 'msg-text', text: m.text || '' }));
+  }));
+  if (!msgs.length) box.append(h('li', { class: 'msg-empty muted', text: 'No messages yet.' }));
+  if (nearBottom || S.forceScroll) box.scrollTop = box.scrollHeight;
+  S.forceScroll = false;
+}
+
+function tick() {
+  const now = Date.now();
+  for (const el of $$('[data-since]')) {
+    const since = Number(el.dataset.since);
+    if (since) el.textContent = fmtDur(now - since);
+  }
+  let expired = false;
+  for (const card of $$('.offer')) {
+    const o = S.offers.get(card.dataset.interactionId);
+    const cd = $('.offer-countdown', card);
+    if (!o || o._until == null) { cd.textContent = ''; continue; }
+    const left = o._until - now;
+    cd.textContent = left > 0 ? `Expires in ${fmtDur(left)}` : 'Expired';
+    card.classList.toggle('urgent', left <= 5000);
+    const bar = $('.offer-progress-bar', card);
+    const total = Math.max(1, o._until - o._since);
+    if (bar) bar.style.width = `${Math.max(0, Math.min(100, (left / total) * 100))}%`;
+    if (left < -3000) { S.offers.delete(card.dataset.interactionId); expired = true; }
+  }
+  if (expired) renderOffers();
+}
+setInterval(tick, 1000);
+
+// ---------- presence ----------
+async function setPresence(state, reason) {
+  try {
+    setAgent(await api.setState(me(), state, reason));
+    renderTopbar();
+  } catch (e) { fail(e); }
+}
+$('#presence-available').addEventListener('click', () => setPresence('available'));
+$('#presence-unavailable').addEventListener('click', () => setPresence('unavailable', $('#presence-reason').value));
+$('#presence-reason').addEventListener('change', (e) => {
+  if (S.agent && S.agent.state === 'unavailable') setPresence('unavailable', e.target.value);
+});
+$('#extra-contact').addEventListener('click', async () => {
+  try { setAgent(await api.extraContact(me())); renderTopbar(); toast('One extra contact allowed', 'info'); } catch (e) { fail(e); }
+});
+const soundBtn = $('#sound-toggle');
+function renderSound() {
+  soundBtn.setAttribute('aria-pressed', String(S.sound));
+  soundBtn.textContent = S.sound ? 'Sound on' : 'Sound off';
+}
+soundBtn.addEventListener('click', () => {
+  S.sound = !S.sound;
+  localStorage.setItem(SOUND_KEY, S.sound ? 'on' : 'off');
+  renderSound();
+  if (S.sound) { unlockAudio(); beep(); }
+});
+renderSound();
+document.addEventListener('pointerdown', unlockAudio, { once: true });
+document.addEventListener('keydown', unlockAudio, { once: true });
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && S.selected && S.unread.delete(S.selected)) renderContacts();
+});
+
+// ---------- compose ----------
+const compose = $('#compose');
+function updateCount() {
+  const n = charCount(compose.value);
+  const over = n > MAX_LEN;
+  const cnt = $('#compose-count');
+  cnt.textContent = `${n} / ${MAX_LEN}`;
+  cnt.classList.toggle('over', over);
+  compose.setAttribute('aria-invalid', String(over));
+  $('#send').disabled = over || !compose.value.trim() || S.sending || compose.disabled;
+}
+compose.addEventListener('input', updateCount);
+let swallowBreak = false; // some drivers deliver Enter's character separately from keydown
+compose.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); swallowBreak = true; send(); }
+});
+compose.addEventListener('keyup', (e) => { if (e.key === 'Enter') swallowBreak = false; });
+compose.addEventListener('beforeinput', (e) => { if (swallowBreak && e.inputType === 'insertLineBreak') e.preventDefault(); });
+$('#compose-form').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+
+async function send() {
+  const id = S.selected;
+  const text = compose.value.trim();
+  if (!id || !text || charCount(text) > MAX_LEN || S.sending || compose.disabled) return;
+  S.sending = true;
+  updateCount();
+  try {
+    const m = await api.sendMessage(id, text);
+    if (S.selected === id) compose.value = '';
+    S.drafts.delete(id);
+    if (m && m.interaction_id) addMessage(m, true);
+    S.forceScroll = true;
+    renderContacts();
+    if (S.selected === id) renderMessages();
+  } catch (e) {
+    fail(e);
+  } finally {
+    S.sending = false;
+    updateCount();
+    compose.focus();
+  }
+}
+
+// ---------- hold / end ----------
+async function act(verb) {
+  const id = S.selected;
+  if (!id) return null;
+  try {
+    const it = await api.act(id, verb);
+    upsert(it);
+    renderAll();
+    return it || null;
+  } catch (e) { fail(e); return null; }
+}
+$('#hold').addEventListener('click', () => {
+  const it = S.interactions.get(S.selected);
+  if (it) act(it.state === 'held' ? 'resume' : 'hold');
+});
+$('#end-contact').addEventListener('click', async () => {
+  const id = S.selected;
+  const it = S.interactions.get(id);
+  if (!it) return;
+  if (it.state === 'wrapup') { openWrapup(id); return; }
+  const btn = $('#end-contact');
+  btn.disabled = true;
+  const res = await act('end');
+  btn.disabled = false;
+  if (res && !TERMINAL.has(res.state)) {
+    if (!S.interactions.has(id)) S.interactions.set(id, { ...it, ...res });
+    openWrapup(id);
+  }
+});
+$('#conv-wrapup').addEventListener('click', () => { if (S.selected) openWrapup(S.selected); });
+
+// ---------- transfer ----------
+$('#transfer-open').addEventListener('click', async () => {
+  if (!S.selected) return;
+  $('#transfer-error').textContent = '';
+  $('#transfer-agent').value = '';
+  const sel = $('#transfer-queue');
+  sel.replaceChildren(h('option', { value: '' }, 'Choose a queue…'));
+  openModal('transfer', '#transfer-queue');
+  try {
+    const queues = (await api.queues()) || [];
+    const cur = S.interactions.get(S.selected);
+    sel.append(...queues.map((q) => h('option', { value: q.name },
+      `${q.name}${cur && cur.queue === q.name ? ' (current)' : ''} — ${q.waiting ?? 0} waiting`)));
+  } catch (e) { $('#transfer-error').textContent = e.message; }
+});
+$('#transfer-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = S.selected;
+  const agent = $('#transfer-agent').value.trim();
+  const queue = $('#transfer-queue').value;
+  const err = $('#transfer-error');
+  err.textContent = '';
+  if (!id) return;
+  if (!agent && !queue) { err.textContent = 'Choose a queue or enter an agent ID.'; return; }
+  const btn = $('#transfer-submit');
+  btn.disabled = true;
+  try {
+    const it = await api.transfer(id, agent ? { agent_id: agent } : { queue });
+    closeModal('transfer');
+    upsert(it);
+    renderAll();
+    toast(`Transferred to ${agent ? `agent ${agent}` : `queue ${queue}`}`, 'info');
+  } catch (ex) {
+    err.textContent = ex.message;
+  } finally { btn.disabled = false; }
+});
+
+// ---------- wrap-up ----------
+const wrapSearch = $('#wrapup-search');
+const tagInput = $('#wrapup-tag-input');
+
+async function openWrapup(id) {
+  const it = S.interactions.get(id);
+  if (!it) return;
+  if (!S.wrap || S.wrap.id !== id) {
+    S.wrap = { id, code: it.disposition || null, tags: [...(it.tags || [])] };
+    $('#wrapup-notes').value = it.notes || '';
+    tagInput.value = '';
+  }
+  wrapSearch.value = '';
+  $('#wrapup-error').textContent = '';
+  $('#wrapup-who').textContent = `— ${customerName(it)}`;
+  renderDispositions();
+  renderTags();
+  openModal('wrapup', '#wrapup-search');
+  if (!S.dispositions.length) {
+    try { S.dispositions = (await api.dispositions()) || []; renderDispositions(); } catch (e) { $('#wrapup-error').textContent = e.message; }
+  }
+}
+
+function renderDispositions() {
+  const q = wrapSearch.value.trim().toLowerCase();
+  const list = S.dispositions.filter((d) =>
+    !q || String(d.label || '').toLowerCase().includes(q) || String(d.code).toLowerCase().includes(q));
+  $('#wrapup-list').replaceChildren(...list.map((d) => h('li', {},
+    h('button', { type: 'button', class: 'disposition', 'data-code': d.code, onclick: () => pickDisposition(d.code) },
+      h('span', { class: 'disposition-check', 'aria-hidden': 'true' }), d.label || d.code))));
+  if (!list.length) $('#wrapup-list').append(h('li', { class: 'muted small', text: 'No matching disposition.' }));
+  markDisposition();
+}
+function markDisposition() {
+  const code = S.wrap && S.wrap.code;
+  for (const b of $$('#wrapup-list .disposition')) {
+    const on = b.dataset.code === code;
+    b.classList.toggle('selected', on);
+    b.setAttribute('aria-pressed', String(on));
+  }
+  const d = S.dispositions.find((x) => x.code === code);
+  $('#wrapup-selected').textContent = code ? (d && d.label) || code : 'none';
+  $('#wrapup-done').disabled = !code;
+}
+function pickDisposition(code) {
+  if (!S.wrap) return;
+  S.wrap.code = code;
+  markDisposition();
+}
+wrapSearch.addEventListener('input', renderDispositions);
+wrapSearch.addEventListener('keydown', (e) => {
+  const first = $('#wrapup-list .disposition');
+  if (e.key === 'Enter' && first) { e.preventDefault(); pickDisposition(first.dataset.code); }
+});
+
+function renderTags() {
+  const tags = S.wrap ? S.wrap.tags : [];
+  $('#wrapup-tags').replaceChildren(...tags.map((t, i) => h('span', { class: 'tag-chip', 'data-tag': t },
+    t,
+    h('button', { type: 'button', class: 'tag-remove', 'aria-label': `Remove tag ${t}`,
+      onclick: () => { S.wrap.tags.splice(i, 1); renderTags(); tagInput.focus(); } }))));
+}
+function addTag(raw) {
+  const t = raw.trim().replace(/,+$/, '').trim();
+  if (!t || !S.wrap || S.wrap.tags.includes(t)) return;
+  S.wrap.tags.push(t);
+  renderTags();
+}
+tagInput.addEventListener('keydown', (e) => {
+  if ((e.key === 'Enter' || e.key === ',') && !e.isComposing) {
+    e.preventDefault();
+    addTag(tagInput.value);
+    tagInput.value = '';
+  } else if (e.key === 'Backspace' && !tagInput.value && S.wrap && S.wrap.tags.length) {
+    S.wrap.tags.pop();
+    renderTags();
+  }
+});
+
+$('#wrapup-done').addEventListener('click', async () => {
+  const w = S.wrap;
+  if (!w || !w.code) return;
+  if (tagInput.value.trim()) { addTag(tagInput.value); tagInput.value = ''; }
+  const btn = $('#wrapup-done');
+  btn.disabled = true;
+  $('#wrapup-error').textContent = '';
+  try {
+    const it = await api.wrapup(w.id, { disposition: w.code, notes: $('#wrapup-notes').value, tags: w.tags });
+    S.wrap = null;
+    closeModal('wrapup');
+    if (it && it.id) upsert(it);
+    drop(w.id);
+    S.messages.delete(w.id);
+    renderAll();
+    toast('Wrap-up saved', 'ok');
+  } catch (e) {
+    $('#wrapup-error').textContent = e.message;
+    btn.disabled = false;
+  }
+});
+
+// ---------- boot ----------
+const saved = loadSession();
+if (saved) startSession(saved);
+else $('#login-username').focus();

@@ -1,0 +1,213 @@
+package webchat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
+	"github.com/omnigate/omnigate/store/memory"
+)
+
+// TestMain fails the run if a chat goroutine outlives the tests: every handler is
+// closed in t.Cleanup, so none may be left.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if leaks := leakedGoroutines(); leaks != "" {
+			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaks)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func leakedGoroutines() string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var leaks []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if (strings.Contains(g, "channels/webchat.") || strings.Contains(g, "coder/websocket")) && !strings.Contains(g, "leakedGoroutines") {
+				leaks = append(leaks, g)
+			}
+		}
+		if len(leaks) == 0 || time.Now().After(deadline) {
+			return strings.Join(leaks, "\n\n")
+		}
+		time.Sleep(20 * time.Millisecond) // polling for goroutines to exit, not for correctness
+	}
+}
+
+type env struct {
+	t   *testing.T
+	eng *routing.Engine
+	h   *Handler
+	ts  *httptest.Server
+}
+
+func newEnv(t *testing.T, change ...func(*Config)) *env {
+	t.Helper()
+	eng, err := routing.New(routing.Config{
+		Queues: []routing.QueueConfig{{Name: "sales", OfferTimeout: time.Minute}},
+		Agents: []routing.AgentConfig{{ID: "alice", Name: "Alice", Skills: map[string]int{"sales": 5}, Capacity: map[session.Channel]int{session.Chat: 3}}},
+	}, memory.New(nil), routing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Secret: []byte("0123456789abcdef0123456789abcdef")}
+	for _, c := range change {
+		c(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := New(cfg, eng, nil)
+	e := &env{t: t, eng: eng, h: h, ts: httptest.NewServer(h)}
+	t.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			t.Errorf("close handler: %v", err)
+		}
+		e.ts.Close()
+	})
+	return e
+}
+
+var alice = routing.Actor{ID: "alice", Role: routing.ActorAgent}
+
+func (e *env) available() {
+	e.t.Helper()
+	if _, err := e.eng.SetPresence(context.Background(), "alice", session.Available, "", alice); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) accept(id string) {
+	e.t.Helper()
+	if _, err := e.eng.Accept(context.Background(), id, alice); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) agentSays(id, text string) {
+	e.t.Helper()
+	if _, err := e.eng.PostMessage(context.Background(), id, alice, text); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+type client struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func (e *env) dial() *client {
+	e.t.Helper()
+	c, res, err := e.dialOrigin(e.ts.URL)
+	if err != nil {
+		e.t.Fatalf("dial: %v (%v)", err, res)
+	}
+	return c
+}
+
+func (e *env) dialOrigin(origin string) (*client, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.ts.URL, "http"), &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		return nil, res, err
+	}
+	e.t.Cleanup(func() { _ = conn.CloseNow() })
+	return &client{t: e.t, conn: conn}, res, nil
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	var b []byte
+	switch x := v.(type) {
+	case string:
+		b = []byte(x)
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// inFrame is a server frame as the browser decodes it.
+type inFrame struct {
+	Type          string      `json:"type"`
+	InteractionID string      `json:"interaction_id"`
+	SessionID     string      `json:"session_id"`
+	ChatToken     string      `json:"chat_token"`
+	Message       *messageOut `json:"message"`
+	State         string      `json:"state"`
+	AgentName     *string     `json:"agent_name"`
+	Error         string      `json:"error"`
+	raw           string
+}
+
+func (c *client) tryRead(d time.Duration) (inFrame, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		return inFrame{}, err
+	}
+	var f inFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		return inFrame{}, fmt.Errorf("decode %s: %w", b, err)
+	}
+	f.raw = string(b)
+	return f, nil
+}
+
+func (c *client) read() inFrame {
+	c.t.Helper()
+	f, err := c.tryRead(5 * time.Second)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return f
+}
+
+// expect reads the next frame and checks its type.
+func (c *client) expect(typ string) inFrame {
+	c.t.Helper()
+	f := c.read()
+	if f.Type != typ {
+		c.t.Fatalf("got %s, want a %s frame", f.raw, typ)
+	}
+	return f
+}
+
+// start opens a chat and returns the started frame; the frames after it are left.
+func (c *client) start(name, text string) inFrame {
+	c.t.Helper()
+	c.send(map[string]string{"type": "start", "name": name, "email": strings.ToLower(name) + "@example.com", "text": text})
+	return c.expect("started")
+}

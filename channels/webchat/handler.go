@@ -1,0 +1,105 @@
+package webchat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
+)
+
+// Handler serves the customer chat WebSocket (cmd mounts it at GET /api/v1/chat).
+// Close it to end every chat socket it serves.
+type Handler struct {
+	cfg    Config
+	eng    *routing.Engine
+	log    *slog.Logger
+	tokens tokens
+
+	// ctx ends when the handler closes; every socket runs under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup // one per socket
+}
+
+// New builds the handler. cfg should have passed Validate; New applies Defaults and
+// keeps MaxMessageLen within the engine's limit whatever it is given.
+func New(cfg Config, eng *routing.Engine, log *slog.Logger) *Handler {
+	cfg.Defaults()
+	if cfg.MaxMessageLen < 0 || cfg.MaxMessageLen > session.MaxMessageLen {
+		cfg.MaxMessageLen = session.MaxMessageLen
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	key := cfg.Secret
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	h := &Handler{cfg: cfg, eng: eng, log: log.With("channel", "chat"), tokens: tokens{key: append([]byte(nil), key...)}}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	return h
+}
+
+// Close ends every chat socket and waits until their goroutines have returned.
+func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
+
+// Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
+// all ended by then (they keep ending in the background).
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Handler) register() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+// ServeHTTP upgrades to a WebSocket (same-origin or an allowed origin only) and runs
+// the chat on this goroutine, which owns the socket until it ends.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.register() {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "chat is shutting down"})
+		return
+	}
+	defer h.wg.Done()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.AllowedOrigins})
+	if err != nil {
+		h.log.Info("chat upgrade refused", "err", err)
+		return // Accept has answered (403 for a foreign origin)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(MaxFrameBytes)
+	newChat(h, conn).run(h.ctx)
+}
