@@ -34,6 +34,7 @@
 //	routing.ErrTooLong, body over MaxBodyBytes              → 413
 //	session.ErrInvalid, malformed JSON                      → 400
 //	bad login, missing or expired credentials               → 401
+//	a plain request to a WebSocket endpoint                 → 426
 //	anything else (a store failure)                         → 500, generic message; the error is logged
 //
 // A field over its limit is 413 rather than 400 so that a client can tell "too

@@ -22,6 +22,8 @@ var (
 	errMethod = errors.New("method not allowed")
 	// errUnavailable is a feature the server was built without (no metrics handler).
 	errUnavailable = errors.New("not enabled on this server")
+	// errNotWebSocket is a plain request to an endpoint that only upgrades.
+	errNotWebSocket = errors.New("this endpoint takes a WebSocket upgrade")
 	// errClosing is a new WebSocket while the server shuts down.
 	errClosing = errors.New("server is shutting down")
 )
@@ -49,6 +51,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, session.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, errNotWebSocket):
+		return http.StatusUpgradeRequired
 	case errors.Is(err, errClosing):
 		return http.StatusServiceUnavailable
 	}
@@ -64,8 +68,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error"
 	}
-	if code == http.StatusUnauthorized {
+	switch code {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="omnigate"`)
+	case http.StatusUpgradeRequired:
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
 	}
 	writeJSON(w, code, errorBody{Error: msg})
 }

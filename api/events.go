@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/omnigate/omnigate/routing"
-	"github.com/omnigate/omnigate/session"
 )
 
 const (
@@ -25,9 +24,6 @@ const (
 	// noticeBuffer is how many notices wait for one socket; more and the socket is
 	// dropped (the desktop reconnects and fetches the state again).
 	noticeBuffer = 256
-	// fallbackOfferTimeout is routing's default offer timeout, used for an offer
-	// whose queue is not listed (a personal queue) when the hello is built.
-	fallbackOfferTimeout = 30 * time.Second
 )
 
 // agentConn is one agent event WebSocket. Its ServeHTTP goroutine owns it: only that
@@ -127,7 +123,7 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request, p *principa
 		return nil // Accept has answered
 	}
 	defer conn.CloseNow()
-	log := s.log.With("agent_id", id, "user", p.user)
+	log := s.log.With(logAgentID, id, logUser, p.user)
 	// Subscribe before the hello is built, so nothing between the two is lost; an
 	// offer may then arrive twice, which the desktop handles by interaction id.
 	unsubscribe := s.eng.Subscribe(func(n routing.Notice) {
@@ -181,7 +177,7 @@ func (s *Server) streamEvents(ctx, peerGone context.Context, conn *websocket.Con
 	}
 	offers, err := s.pendingOffers(ctx, c.agentID)
 	if err != nil {
-		s.log.Error("pending offers", "agent_id", c.agentID, "err", err)
+		s.log.Error("pending offers", logAgentID, c.agentID, "err", err)
 		return websocket.StatusInternalError, "internal error"
 	}
 	for i := range offers {
@@ -189,6 +185,7 @@ func (s *Server) streamEvents(ctx, peerGone context.Context, conn *websocket.Con
 			return websocket.StatusNormalClosure, ""
 		}
 	}
+	versions := versionLog{}
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
@@ -208,6 +205,9 @@ func (s *Server) streamEvents(ctx, peerGone context.Context, conn *websocket.Con
 				return websocket.StatusNormalClosure, ""
 			}
 		case n := <-c.notices:
+			if !versions.fresh(n) {
+				continue
+			}
 			m, ok := s.noticeMsg(ctx, n)
 			if ok && !write(m) {
 				return websocket.StatusNormalClosure, ""
@@ -233,6 +233,25 @@ func (s *Server) streamEvents(ctx, peerGone context.Context, conn *websocket.Con
 			}
 		}
 	}
+}
+
+// versionLog remembers the newest version of each interaction a socket has sent
+// (one entry per interaction the agent touched while connected).
+type versionLog map[string]int64
+
+// fresh reports whether an interaction notice carries a newer view than the one
+// sent, and records it. Notices of different engine calls can arrive out of order;
+// an older view is dropped. Other notices are always fresh.
+func (l versionLog) fresh(n routing.Notice) bool {
+	if n.Kind != routing.NoticeInteraction || n.Interaction == nil {
+		return true
+	}
+	id, v := n.Interaction.ID, n.Interaction.Version
+	if v <= l[id] {
+		return false
+	}
+	l[id] = v
+	return true
 }
 
 func sameAgent(a, b agentJSON) bool {
@@ -281,38 +300,11 @@ func (s *Server) noticeMsg(ctx context.Context, n routing.Notice) (eventMsg, boo
 	return eventMsg{}, false
 }
 
-// pendingOffers rebuilds the offers an agent has not answered yet. The engine has no
-// call for it, so they are derived from its offered interactions; the expiry is the
-// offer time plus the queue's offer timeout.
-func (s *Server) pendingOffers(ctx context.Context, agentID string) ([]offerJSON, error) {
-	its, err := s.eng.Interactions(ctx, routing.Filter{State: session.Offered, AgentID: agentID})
-	if err != nil {
-		return nil, err
-	}
-	timeouts := map[string]time.Duration{}
-	for _, q := range s.eng.Queues() {
-		timeouts[q.Name] = q.OfferTimeout
-	}
-	cs := s.customers(ctx)
-	out := make([]offerJSON, 0, len(its))
-	for _, it := range its {
-		to, ok := timeouts[it.Queue]
-		if !ok {
-			to = fallbackOfferTimeout // straight into a personal queue: no queue of its own
-		}
-		v := routing.OfferView{
-			InteractionID: it.ID, SessionID: it.SessionID, Channel: it.Channel, Queue: it.Queue,
-			SourceNumber: it.SourceNumber, Subject: it.Subject, OfferedAt: it.OfferedAt, ExpiresAt: it.OfferedAt.Add(to),
-		}
-		if c := cs.get(it.CustomerID); c != nil {
-			v.CustomerName = c.Name
-			for _, id := range c.Identities {
-				if id.Kind == session.IdentityPhone {
-					v.CustomerNumber = id.Value
-					break
-				}
-			}
-		}
+// pendingOffers lists the offers an agent has not answered yet.
+func (s *Server) pendingOffers(_ context.Context, agentID string) ([]offerJSON, error) {
+	views := s.eng.Offers(agentID)
+	out := make([]offerJSON, 0, len(views))
+	for _, v := range views {
 		out = append(out, toOfferJSON(v))
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
 )
 
 // TestFullFlow: a supervisor creates a chat; alice goes available and gets the offer
@@ -138,6 +139,7 @@ func TestSupervisorWatchesAgent(t *testing.T) {
 	if err == nil || res.StatusCode != 404 {
 		t.Fatalf("unknown agent: status %v, want 404", statusOfResponse(res))
 	}
+	e.wantError("GET", "/api/v1/agents/alice/events", sue, nil, 426) // not an upgrade
 	e.setState(sue, "alice", "available")
 	c.until("alice available", func(m eventMsgIn) bool { return m.Type == "agent" && m.Agent.State == "available" })
 }
@@ -176,5 +178,29 @@ func TestCloseEndsSockets(t *testing.T) {
 	e.srv.mu.Unlock()
 	if n != 0 {
 		t.Fatalf("%d sockets still registered after Close", n)
+	}
+}
+
+func TestVersionLogDropsStaleViews(t *testing.T) {
+	l := versionLog{}
+	view := func(id string, v int64) routing.Notice {
+		return routing.Notice{Kind: routing.NoticeInteraction, Interaction: &session.Interaction{ID: id, Version: v}}
+	}
+	for i, tc := range []struct {
+		n    routing.Notice
+		want bool
+	}{
+		{view("a", 3), true},
+		{view("a", 5), true},
+		{view("a", 4), false}, // late: older than what was sent
+		{view("a", 5), false}, // the same view twice
+		{view("b", 1), true},  // another interaction
+		{routing.Notice{Kind: routing.NoticeMessage, Interaction: &session.Interaction{ID: "a", Version: 1}}, true},
+		{routing.Notice{Kind: routing.NoticeAgent}, true},
+		{view("a", 6), true},
+	} {
+		if got := l.fresh(tc.n); got != tc.want {
+			t.Errorf("step %d: fresh = %v, want %v", i, got, tc.want)
+		}
 	}
 }

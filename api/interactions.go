@@ -44,6 +44,7 @@ type interactionJSON struct {
 	Participants    []participantJSON `json:"participants"`
 	Customer        *customerJSON     `json:"customer"`
 	TransferTargets []string          `json:"transfer_targets"`
+	Version         int64             `json:"version"`
 }
 
 type participantJSON struct {
@@ -85,6 +86,7 @@ func toInteractionJSON(it *session.Interaction, c *session.Customer) interaction
 		TransferCount: it.TransferCount, Disposition: it.Disposition, Notes: it.Notes,
 		Tags: nonNil(append([]string(nil), it.Tags...)), Reason: it.Reason,
 		Participants: make([]participantJSON, 0, len(it.Participants)), TransferTargets: []string{},
+		Version: it.Version,
 	}
 	for _, p := range it.Participants {
 		out.Participants = append(out.Participants, participantJSON{
@@ -138,7 +140,7 @@ func (c *customers) get(id string) *session.Customer {
 	}
 	cu, err := c.s.eng.Customer(c.ctx, id)
 	if err != nil {
-		c.s.log.Warn("customer lookup failed", "customer_id", id, "err", err)
+		c.s.log.Warn("customer lookup failed", logCustomerID, id, "err", err)
 		cu = nil
 	}
 	c.seen[id] = cu

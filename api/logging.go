@@ -43,3 +43,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start))
 	})
 }
+
+// Log keys, named as in every other package.
+const (
+	logAgentID    = "agent_id"
+	logCustomerID = "customer_id"
+	logUser       = "user"
+)

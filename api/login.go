@@ -52,7 +52,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		s.log.Info("login refused", "remote", r.RemoteAddr)
 		return err
 	}
-	s.log.Info("login", "user", p.user, "role", string(p.role))
+	s.log.Info("login", logUser, p.user, "role", string(p.role))
 	writeJSON(w, http.StatusOK, loginJSON{Token: p.token, Role: string(p.role), AgentID: p.agentID, User: p.user, ExpiresAt: p.expires.UTC()})
 	return nil
 }

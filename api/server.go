@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
 )
 
 // Options are the server's collaborators; zero values get defaults.
@@ -59,7 +61,7 @@ func New(cfg Config, eng *routing.Engine, opt Options) (*Server, error) {
 		return nil, err
 	}
 	if eng == nil {
-		return nil, fmt.Errorf("api: an engine is required")
+		return nil, fmt.Errorf("api: an engine is required: %w", session.ErrInvalid)
 	}
 	for _, u := range cfg.Users {
 		if u.AgentID == "" {
@@ -100,7 +102,9 @@ func New(cfg Config, eng *routing.Engine, opt Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close ends every WebSocket and waits until their goroutines have returned.
+// Close ends every WebSocket with "going away" and waits until their goroutines have
+// returned. A client that does not answer the close is dropped after the library's
+// close timeout (5 s), so Close takes at most about that long.
 func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 // Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
@@ -203,11 +207,31 @@ func (s *Server) guard(rt route) http.Handler {
 				return
 			}
 		}
+		if rt.websocket && !isUpgrade(r) {
+			s.writeError(w, r, errNotWebSocket)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		if err := rt.handle(w, r, p); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// isUpgrade reports whether r asks for a WebSocket; the library checks the rest of
+// the handshake.
+func isUpgrade(r *http.Request) bool {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeJSON answers v as JSON with the status code.

@@ -327,6 +327,7 @@ func (e *Engine) PostMessage(ctx context.Context, id string, by Actor, text stri
 		return nil, err
 	}
 	e.install(nx, now)
+	clear(e.loadChanged) // a message changes no load
 	agents := []string{}
 	for _, p := range nx.Participants {
 		if p.AgentID != "" && p.LeftAt.IsZero() && !contains(agents, p.AgentID) {

@@ -203,3 +203,15 @@ func (e *Engine) Tick(ctx context.Context) {
 	}
 	e.dispatch(ctx)
 }
+
+// Offers returns the agent's pending offers (R5), oldest first: what a desktop that
+// (re)connects must show.
+func (e *Engine) Offers(agentID string) []OfferView {
+	e.lock()
+	defer e.unlock()
+	var out []OfferView
+	for _, it := range e.offersOf(agentID) {
+		out = append(out, e.offerView(it))
+	}
+	return out
+}

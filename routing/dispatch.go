@@ -196,7 +196,6 @@ func (e *Engine) offer(ctx context.Context, it *session.Interaction, a *agent, n
 	e.obs.Offered(nx.Queue, nx.Channel)
 	v := e.offerView(nx)
 	e.notify(Notice{Kind: NoticeOffer, Agents: []string{a.ID}, Interaction: e.lastNoticed, Offer: &v})
-	e.notifyAgent(a)
 	return nil
 }
 

@@ -46,7 +46,8 @@ type Options struct {
 // every change through its Store before it is visible. One mutex guards everything;
 // notices to subscribers are sent after it is released.
 //
-// Lock order: Engine.mu, then Engine.subMu. Subscribers are called with neither held.
+// Lock order: Engine.mu, then deliverMu, then subMu. Subscribers are called with
+// deliverMu and subMu held, never mu.
 type Engine struct {
 	cfg   Config
 	store Store
@@ -75,10 +76,12 @@ type Engine struct {
 	lastNoticed *session.Interaction // the copy the last interaction notice carries
 	dirtyQ      map[qkey]bool
 	dirtyA      map[string]bool
+	loadChanged map[string]bool // agents whose load changed in this operation
 
-	subMu   sync.RWMutex
-	subs    map[int]func(Notice)
-	nextSub int
+	deliverMu sync.Mutex // held while notices are delivered, to keep their order
+	subMu     sync.RWMutex
+	subs      map[int]func(Notice)
+	nextSub   int
 }
 
 type qkey struct {
@@ -124,7 +127,7 @@ func New(cfg Config, store Store, opt Options) (*Engine, error) {
 		queues: map[string]*queue{}, agents: map[string]*agent{}, open: map[string]*session.Interaction{},
 		offered: map[string]*session.Interaction{}, sessions: map[string]*session.Session{},
 		custSess: map[string]string{}, customers: map[string]*session.Customer{}, custByIdent: map[session.Identity]string{}, sessOpen: map[string]int{}, sessMaster: map[string]string{},
-		dirtyQ: map[qkey]bool{}, dirtyA: map[string]bool{}, subs: map[int]func(Notice){},
+		dirtyQ: map[qkey]bool{}, dirtyA: map[string]bool{}, loadChanged: map[string]bool{}, subs: map[int]func(Notice){},
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}
@@ -204,13 +207,20 @@ func (e *Engine) Subscribe(fn func(Notice)) (cancel func()) {
 // operation produced.
 func (e *Engine) lock() { e.mu.Lock() }
 
+// Notices keep the order of the operations that made them: deliverMu is taken before
+// the engine lock is released, so the next operation's notices wait for these. A
+// subscriber may call the engine's read methods, but must not subscribe or
+// unsubscribe from inside its callback.
 func (e *Engine) unlock() {
 	ns := e.notices
 	e.notices = nil
-	e.mu.Unlock()
 	if len(ns) == 0 {
+		e.mu.Unlock()
 		return
 	}
+	e.deliverMu.Lock()
+	e.mu.Unlock()
+	defer e.deliverMu.Unlock()
 	e.subMu.RLock()
 	defer e.subMu.RUnlock()
 	for _, n := range ns {
@@ -299,6 +309,7 @@ func (e *Engine) index(it *session.Interaction) {
 	}
 	if it.State.Assigned() && it.AgentID != "" {
 		if a := e.agents[it.AgentID]; a != nil {
+			e.loadChanged[a.ID] = true
 			a.load[it.Channel]++
 			a.total++
 			if it.State == session.Wrapup {
@@ -317,6 +328,7 @@ func (e *Engine) unindex(it *session.Interaction, now time.Time) {
 	}
 	if it.State.Assigned() && it.AgentID != "" {
 		if a := e.agents[it.AgentID]; a != nil {
+			e.loadChanged[a.ID] = true
 			a.load[it.Channel]--
 			a.total--
 			if it.State == session.Wrapup {

@@ -9,6 +9,7 @@ var (
 	// ErrConflict is returned when an action does not fit the current state of things
 	// (accepting an offer made to someone else, "+1 contact" not allowed, …).
 	ErrConflict = errors.New("conflict")
-	// ErrTooLong is returned for a message over session.MaxMessageLen characters.
+	// ErrTooLong is returned for text over its limit: a message over
+	// session.MaxMessageLen characters, or a subject, note, tag or reason too long.
 	ErrTooLong = errors.New("message too long")
 )

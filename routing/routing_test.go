@@ -510,3 +510,44 @@ func TestCreateValidation(t *testing.T) {
 		t.Fatalf("rejected input stored %d interactions", len(its))
 	}
 }
+
+// Agents hear about their own load: working → ACW → idle (R4), and a reconnecting
+// desktop can list its pending offers.
+func TestAgentNoticesFollowActivityAndOffersList(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.available("carol")
+	it := h.create(session.Chat, "sales", "+1")
+	offers := h.eng.Offers("carol")
+	if len(offers) != 1 || offers[0].InteractionID != it.ID || !offers[0].ExpiresAt.Equal(base.Add(20*time.Second)) {
+		t.Fatalf("offers = %+v", offers)
+	}
+	h.accept(it.ID, "carol")
+	if _, err := h.eng.End(h.ctx, it.ID, agentActor("carol"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.WrapUp(h.ctx, it.ID, agentActor("carol"), routing.WrapUpInput{Disposition: "resolved"}); err != nil {
+		t.Fatal(err)
+	}
+	var acts []session.Activity
+	h.rec.mu.Lock()
+	for _, n := range h.rec.notices {
+		if n.Kind == routing.NoticeAgent && n.Agent.ID == "carol" {
+			if len(acts) == 0 || acts[len(acts)-1] != n.Agent.Activity {
+				acts = append(acts, n.Agent.Activity)
+			}
+		}
+	}
+	h.rec.mu.Unlock()
+	want := []session.Activity{session.Idle, session.Working, session.ACW, session.Idle}
+	if len(acts) != len(want) {
+		t.Fatalf("activities = %v, want %v", acts, want)
+	}
+	for i := range want {
+		if acts[i] != want[i] {
+			t.Fatalf("activities = %v, want %v", acts, want)
+		}
+	}
+	if len(h.eng.Offers("carol")) != 0 {
+		t.Fatal("offer still listed after accept")
+	}
+}

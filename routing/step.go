@@ -68,6 +68,7 @@ func (e *Engine) step(ctx context.Context, it *session.Interaction, in session.I
 	e.install(nx, now)
 	e.installSession(s)
 	e.notifyInteraction(old, nx, reason)
+	e.notifyLoads()
 	for _, id := range rona {
 		if a := e.agents[id]; a != nil {
 			e.obs.RONA(nx.Queue, nx.Channel)
@@ -135,4 +136,14 @@ func (e *Engine) offersOf(agentID string) []*session.Interaction {
 	}
 	sortBySeq(out)
 	return out
+}
+
+// notifyLoads tells agents whose load (and so activity: working, ACW, idle) changed.
+func (e *Engine) notifyLoads() {
+	for _, id := range sortedKeys(e.loadChanged) {
+		if a := e.agents[id]; a != nil {
+			e.notifyAgent(a)
+		}
+	}
+	clear(e.loadChanged)
 }

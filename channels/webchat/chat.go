@@ -33,6 +33,12 @@ const (
 	noticeBuffer = 64
 )
 
+// Log keys, named as in every other package.
+const (
+	logInteractionID = "interaction_id"
+	logSessionID     = "session_id"
+)
+
 // customerActor is who the engine sees acting for a chat customer.
 var customerActor = routing.Actor{ID: "customer", Role: routing.ActorCustomer}
 
@@ -124,6 +130,7 @@ func (c *chat) loop(ctx context.Context, frames <-chan readResult) (websocket.St
 		case n := <-c.notices:
 			c.onEngine(ctx, n)
 		case <-c.resync:
+			c.log.Debug("chat notices overflowed; catching up from the engine", "after_seq", c.lastSeq)
 			c.catchUp(ctx)
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
@@ -266,7 +273,7 @@ func (c *chat) attach(it *session.Interaction) bool {
 	}
 	c.id, c.sessionID = it.ID, it.SessionID
 	c.lastSeq, c.version, c.sentState, c.state, c.agentName = 0, 0, false, "", ""
-	c.log = c.h.log.With("interaction_id", it.ID, "session_id", it.SessionID)
+	c.log = c.h.log.With(logInteractionID, it.ID, logSessionID, it.SessionID)
 	id := it.ID
 	c.watch.Store(&id)
 	c.send(serverFrame{Type: "started", InteractionID: it.ID, SessionID: it.SessionID, ChatToken: token})
@@ -293,6 +300,7 @@ func (c *chat) deliver(ctx context.Context, m session.Message) {
 	case sendIt:
 		c.sendMessage(m)
 	case fetchGap:
+		c.log.Debug("chat message arrived ahead; fetching the gap", "after_seq", c.lastSeq, "seq", m.Seq)
 		c.catchUpMessages(ctx)
 	}
 }

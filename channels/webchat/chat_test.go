@@ -62,12 +62,7 @@ func TestStart(t *testing.T) {
 // sees every message exactly once, in seq order.
 func TestMessageOrder(t *testing.T) {
 	e := newEnv(t)
-	e.available()
-	c := e.dial()
-	started := c.start("Ann", "")
-	c.expect("state")
-	e.accept(started.InteractionID)
-	c.expect("state")
+	c, started := e.activeChat()
 
 	const perWriter = 40
 	var wg sync.WaitGroup
@@ -257,15 +252,13 @@ func TestLeaveWhileQueuedAbandons(t *testing.T) {
 
 func TestLeaveWhileActiveEnds(t *testing.T) {
 	e := newEnv(t)
-	e.available()
-	c := e.dial()
-	started := c.start("Ann", "")
-	c.expect("state")
-	e.accept(started.InteractionID)
-	c.expect("state")
+	c, started := e.activeChat()
 	c.send(map[string]string{"type": "leave"})
 	if st := c.expect("state"); st.State != "wrapup" {
 		t.Fatalf("state after leave %s, want wrapup (the agent wraps up)", st.raw)
+	}
+	if it, err := e.eng.Interaction(context.Background(), started.InteractionID); err != nil || it.State != session.Wrapup {
+		t.Fatalf("interaction after leave: %v %v", it, err)
 	}
 }
 
@@ -344,4 +337,27 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// TestSlowCustomerCatchesUp: the customer does not read while the agent writes far
+// more than the socket's notice buffer holds, with texts large enough to fill the
+// connection; once it reads, every message is there, once, in order.
+func TestSlowCustomerCatchesUp(t *testing.T) {
+	e := newEnv(t)
+	c, started := e.activeChat()
+	const n = 600
+	text := strings.Repeat("x", session.MaxMessageLen)
+	for range n {
+		e.agentSays(started.InteractionID, text)
+	}
+	for want := int64(1); want <= n; {
+		f := c.read()
+		if f.Type != "message" {
+			continue
+		}
+		if f.Message.Seq != want {
+			t.Fatalf("got seq %d, want %d", f.Message.Seq, want)
+		}
+		want++
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -76,7 +77,7 @@ func newEnv(t *testing.T, change ...func(*Config)) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := New(cfg, eng, nil)
+	h := New(cfg, eng, testLogger())
 	e := &env{t: t, eng: eng, h: h, ts: httptest.NewServer(h)}
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
@@ -210,4 +211,24 @@ func (c *client) start(name, text string) inFrame {
 	c.t.Helper()
 	c.send(map[string]string{"type": "start", "name": name, "email": strings.ToLower(name) + "@example.com", "text": text})
 	return c.expect("started")
+}
+
+// testLogger logs to the test output when OMNIGATE_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("OMNIGATE_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// activeChat starts a chat that alice has accepted; the state frames are read.
+func (e *env) activeChat() (*client, inFrame) {
+	e.t.Helper()
+	e.available()
+	c := e.dial()
+	started := c.start("Ann", "")
+	c.expect("state")
+	e.accept(started.InteractionID)
+	c.expect("state")
+	return c, started
 }

@@ -51,7 +51,9 @@ func New(cfg Config, eng *routing.Engine, log *slog.Logger) *Handler {
 	return h
 }
 
-// Close ends every chat socket and waits until their goroutines have returned.
+// Close ends every chat socket with "going away" and waits until their goroutines
+// have returned. A client that does not answer the close is dropped after the
+// library's close timeout (5 s), so Close takes at most about that long.
 func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
 
 // Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
