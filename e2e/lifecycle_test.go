@@ -13,8 +13,8 @@ import (
 func TestDemoServesAndDrainsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	s := start(t, dir, "OMNIGATE_LOG_LEVEL=info")
-	if out := s.output(); !strings.Contains(out, "Demo mode: every password equals the user name") || !strings.Contains(out, "/demo/chat") {
-		t.Fatalf("banner lacks the demo's URLs and credentials:\n%s", out)
+	if !s.waitOutput("Demo mode: every password equals the user name") || !s.waitOutput("/demo/chat") || !s.waitOutput(`admin  admin      password "admin"`) {
+		t.Fatalf("banner lacks the demo's URLs and credentials:\n%s", s.output())
 	}
 	resp, err := http.Get(s.base + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
@@ -42,7 +42,7 @@ func TestDemoServesAndDrainsOnSIGTERM(t *testing.T) {
 	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM:\n%s", code, s.output())
 	}
-	if !strings.Contains(s.output(), "stopped cleanly") {
+	if !s.waitOutput("stopped cleanly") {
 		t.Fatalf("no clean stop:\n%s", s.output())
 	}
 	s2 := start(t, dir)

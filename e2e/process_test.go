@@ -182,3 +182,15 @@ func (s *server) login(user string) string {
 	}
 	return r.Token
 }
+
+// waitOutput waits until the process has printed want (bounded), and reports whether it did.
+func (s *server) waitOutput(want string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.output(), want) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond) // polling the captured output, bounded above
+	}
+	return true
+}
