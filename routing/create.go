@@ -99,6 +99,25 @@ func (e *Engine) CreateInteraction(ctx context.Context, n NewInteraction) (*sess
 	}
 	e.lock()
 	defer e.unlock()
+	it, err := e.createLocked(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	e.dispatch(ctx)
+	return e.lookupClone(it.ID), nil
+}
+
+// lookupClone returns a copy of the live interaction, or nil once it is final.
+func (e *Engine) lookupClone(id string) *session.Interaction {
+	if it := e.open[id]; it != nil {
+		return it.Clone()
+	}
+	return nil
+}
+
+// createLocked stores and queues a new interaction; the caller holds the lock and
+// dispatches.
+func (e *Engine) createLocked(ctx context.Context, n NewInteraction) (*session.Interaction, error) {
 	if n.ToAgent != "" {
 		if e.agents[n.ToAgent] == nil {
 			return nil, fmt.Errorf("agent %s: %w", n.ToAgent, ErrNotFound)
@@ -165,8 +184,7 @@ func (e *Engine) CreateInteraction(ctx context.Context, n NewInteraction) (*sess
 	e.installSession(s)
 	e.install(it, now)
 	e.notifyInteraction(nil, it, "created")
-	e.dispatch(ctx)
-	return e.open[id].Clone(), nil
+	return it, nil
 }
 
 // masterFor gives a new contact the master contact id of its session's first open
