@@ -76,7 +76,7 @@ func TestTokenExpiry(t *testing.T) {
 	e := newEnv(t, func(c *Config, _ *Options) { c.TokenTTL = time.Hour })
 	tok := e.login("sue")
 	e.call("GET", "/api/v1/me", tok, nil, 200, nil)
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	e.wantError("GET", "/api/v1/me", tok, nil, 401)
 }
 
@@ -129,7 +129,7 @@ func TestTicketSingleUse(t *testing.T) {
 
 	t.Run("expired", func(t *testing.T) {
 		tk := e.ticket(tok)
-		e.clock.Add(31 * time.Second)
+		e.clock.Advance(31 * time.Second)
 		_, res, err := e.dial("/api/v1/agents/alice/events?ticket="+tk, e.ts.URL)
 		if err == nil || res.StatusCode != 401 {
 			t.Fatalf("expired ticket: err %v, status %v; want 401", err, statusOfResponse(res))

@@ -5,14 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 	"github.com/omnigate/omnigate/store/memory"
@@ -27,38 +25,7 @@ import (
 
 // TestMain fails the run if a socket goroutine outlives the tests: every server is
 // closed in t.Cleanup, so none may be left.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaks := leakedGoroutines(); leaks != "" {
-			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaks)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// leakedGoroutines waits (bounded) for goroutines of this package or of the
-// WebSocket library to end, and describes those that do not.
-func leakedGoroutines() string {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaks []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "omnigate/api.") || strings.Contains(g, "coder/websocket") {
-				if !strings.Contains(g, "leakedGoroutines") {
-					leaks = append(leaks, g)
-				}
-			}
-		}
-		if len(leaks) == 0 || time.Now().After(deadline) {
-			return strings.Join(leaks, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond) // polling for goroutines to exit, not for correctness
-	}
-}
+func TestMain(m *testing.M) { os.Exit(testkit.CheckLeaks(m, "omnigate/api.", "coder/websocket")) }
 
 // failingStore is the memory store with a switch that makes every commit fail.
 type failingStore struct {
@@ -73,31 +40,13 @@ func (f *failingStore) Commit(ctx context.Context, c *routing.Change) error {
 	return f.Store.Commit(ctx, c)
 }
 
-// fakeClock is a settable clock for token and ticket expiry.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	t     *testing.T
 	eng   *routing.Engine
 	store *failingStore
 	srv   *Server
 	ts    *httptest.Server
-	clock *fakeClock
+	clock *testkit.Clock
 	logs  *syncWriter
 }
 
@@ -135,15 +84,8 @@ func testEngineConfig() routing.Config {
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, store: &failingStore{Store: memory.New(nil)}, clock: &fakeClock{now: time.Now()}, logs: &syncWriter{w: &bytes.Buffer{}}}
-	eng, err := routing.New(testEngineConfig(), e.store, routing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	e.eng = eng
+	e := &env{t: t, store: &failingStore{Store: memory.New(nil)}, clock: testkit.NewClock(time.Now()), logs: &syncWriter{w: &bytes.Buffer{}}}
+	e.eng = testkit.StartEngine(t, testEngineConfig(), e.store)
 	cfg := Config{
 		Users:        testUsers(t),
 		Dispositions: []Disposition{{Code: "resolved", Label: "Resolved"}, {Code: "callback", Label: "Call back"}},
@@ -152,7 +94,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg, &opt)
 	}
-	srv, err := New(cfg, eng, opt)
+	srv, err := New(cfg, e.eng, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,20 +248,12 @@ type wsClient struct {
 }
 
 func (e *env) dial(path, origin string) (*wsClient, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	conn, res, err := websocket.Dial(ctx, e.wsURL(path), &websocket.DialOptions{HTTPHeader: h})
+	conn, res, err := testkit.Dial(e.t, e.wsURL(path), origin)
 	if err != nil {
 		return nil, res, err
 	}
 	conn.SetReadLimit(1 << 22)
-	c := &wsClient{t: e.t, conn: conn}
-	e.t.Cleanup(func() { _ = conn.CloseNow() })
-	return c, res, nil
+	return &wsClient{t: e.t, conn: conn}, res, nil
 }
 
 // read returns the next message, failing the test after 5 seconds.
@@ -333,15 +267,10 @@ func (c *wsClient) read() eventMsgIn {
 }
 
 func (c *wsClient) tryRead(d time.Duration) (eventMsgIn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	_, b, err := c.conn.Read(ctx)
+	var m eventMsgIn
+	b, err := testkit.ReadJSON(c.conn, d, &m)
 	if err != nil {
 		return eventMsgIn{}, err
-	}
-	var m eventMsgIn
-	if err := json.Unmarshal(b, &m); err != nil {
-		return eventMsgIn{}, fmt.Errorf("decode %s: %w", b, err)
 	}
 	m.raw = b
 	return m, nil
@@ -372,18 +301,6 @@ type eventMsgIn struct {
 	InteractionID string           `json:"interaction_id"`
 	Reason        string           `json:"reason"`
 	raw           []byte
-}
-
-// eventually polls cond until it holds, for at most 5 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // bounded polling on state, not a correctness sleep
-	}
 }
 
 func chatBody(name string) map[string]any {

@@ -68,24 +68,18 @@ func toOfferJSON(v routing.OfferView) offerJSON {
 	}
 }
 
-// register adds a socket unless the server is closing; the caller must call
+// register adds a socket to those closeSockets can end; the caller must call
 // unregister when the socket is done.
-func (s *Server) register(c *agentConn) bool {
+func (s *Server) register(c *agentConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.wg.Add(1)
 	s.conns[c] = struct{}{}
-	return true
 }
 
 func (s *Server) unregister(c *agentConn) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.conns, c)
-	s.mu.Unlock()
-	s.wg.Done()
 }
 
 // closeSockets ends the sockets opened with a token (at logout).
@@ -109,18 +103,25 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request, p *principa
 	if _, err := s.eng.Agent(id); err != nil {
 		return err
 	}
-	// The socket outlives the request's context once hijacked; it lives under the
-	// server's.
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	c := &agentConn{agentID: id, token: p.token, notices: make(chan routing.Notice, noticeBuffer), cancel: cancel}
-	if !s.register(c) {
+	if !s.sockets.Run(func(closing context.Context) { s.serveEvents(closing, w, r, p, id) }) {
 		return errClosing
 	}
+	return nil
+}
+
+// serveEvents runs one agent event socket on the request's goroutine, which owns it,
+// until the peer goes, a write fails or closing ends (the server closes).
+func (s *Server) serveEvents(closing context.Context, w http.ResponseWriter, r *http.Request, p *principal, id string) {
+	// The socket outlives the request's context once hijacked; it lives under the
+	// server's.
+	ctx, cancel := context.WithCancel(closing)
+	defer cancel()
+	c := &agentConn{agentID: id, token: p.token, notices: make(chan routing.Notice, noticeBuffer), cancel: cancel}
+	s.register(c)
 	defer s.unregister(c)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
-		return nil // Accept has answered
+		return // Accept has answered
 	}
 	defer conn.CloseNow()
 	log := s.log.With(logAgentID, id, logUser, p.user)
@@ -147,11 +148,10 @@ func (s *Server) agentEvents(w http.ResponseWriter, r *http.Request, p *principa
 	case c.overflow.Load():
 		log.Warn("agent socket too slow, dropped", "buffered", noticeBuffer)
 		status, reason = websocket.StatusTryAgainLater, "too slow; reconnect"
-	case s.ctx.Err() != nil:
+	case closing.Err() != nil:
 		status, reason = websocket.StatusGoingAway, "server shutting down"
 	}
 	_ = conn.Close(status, reason)
-	return nil
 }
 
 // streamEvents writes the hello, the pending offers and then every notice until ctx

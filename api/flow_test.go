@@ -7,6 +7,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 )
@@ -155,16 +156,7 @@ func TestCloseEndsSockets(t *testing.T) {
 	closed := make(chan error, 1)
 	go func() { closed <- e.srv.Close() }() // Close waits for the clients to answer the close
 	for _, c := range []*wsClient{c1, c2} {
-		for {
-			_, err := c.tryRead(5 * time.Second)
-			if err == nil {
-				continue
-			}
-			if websocket.CloseStatus(err) != websocket.StatusGoingAway {
-				t.Fatalf("socket ended with %v, want going away", err)
-			}
-			break
-		}
+		testkit.WantClose(t, c.conn, websocket.StatusGoingAway)
 	}
 	if err := <-closed; err != nil {
 		t.Fatal(err)

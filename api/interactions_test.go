@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 )
@@ -241,7 +242,7 @@ func TestTransferForceCloseAndOptions(t *testing.T) {
 	if it.TransferCount != 1 {
 		t.Fatalf("after transfer %+v", it)
 	}
-	eventually(t, "offer to bob", func() bool {
+	testkit.Eventually(t, "offer to bob", func() bool {
 		it := e.interaction(sue, id)
 		return it.State == "offered" && it.AgentID == "bob"
 	})

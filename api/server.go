@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/omnigate/omnigate/internal/sockets"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 )
@@ -43,14 +44,11 @@ type Server struct {
 	handler  http.Handler
 	routes   []route
 
-	// ctx ends when the server closes; every WebSocket runs under it.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// sockets runs every WebSocket under a context that ends when the server closes.
+	sockets *sockets.Tracker
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*agentConn]struct{}
-	wg     sync.WaitGroup // one per agent WebSocket
+	mu    sync.Mutex // guards conns
+	conns map[*agentConn]struct{}
 }
 
 // New builds a server over a started engine. Every user with an agent id must name
@@ -87,12 +85,11 @@ func New(cfg Config, eng *routing.Engine, opt Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, eng: eng, log: opt.Logger, opt: opt, sessions: sess, web: web,
-		mux: http.NewServeMux(), conns: map[*agentConn]struct{}{},
+		mux: http.NewServeMux(), conns: map[*agentConn]struct{}{}, sockets: sockets.NewTracker(),
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes = s.routeTable()
 	if err := s.mount(); err != nil {
-		s.cancel()
+		_ = s.sockets.Close() // nothing runs yet: this only ends its context
 		return nil, err
 	}
 	s.handler = s.logRequests(s.secureHeaders(http.HandlerFunc(s.dispatch)))
@@ -105,27 +102,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // Close ends every WebSocket with "going away" and waits until their goroutines have
 // returned. A client that does not answer the close is dropped after the library's
 // close timeout (5 s), so Close takes at most about that long.
-func (s *Server) Close() error { return s.Shutdown(context.Background()) }
+func (s *Server) Close() error { return s.sockets.Close() }
 
 // Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
 // all ended by then (they keep ending in the background).
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.sockets.Shutdown(ctx) }
 
 // mount registers the route table and the handlers cmd passed in. ServeMux panics on
 // a bad or conflicting pattern; that is a configuration error here.

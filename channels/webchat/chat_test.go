@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/session"
 )
 
@@ -313,16 +314,7 @@ func TestCloseEndsSockets(t *testing.T) {
 	c.start("Ann", "")
 	closed := make(chan error, 1)
 	go func() { closed <- e.h.Close() }() // Close waits for the client to answer the close
-	for {
-		_, err := c.tryRead(5 * time.Second)
-		if err == nil {
-			continue
-		}
-		if websocket.CloseStatus(err) != websocket.StatusGoingAway {
-			t.Fatalf("socket ended with %v, want going away", err)
-		}
-		break
-	}
+	testkit.WantClose(t, c.conn, websocket.StatusGoingAway)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}

@@ -3,53 +3,24 @@ package webchat
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
-	"github.com/omnigate/omnigate/store/memory"
 )
 
 // TestMain fails the run if a chat goroutine outlives the tests: every handler is
 // closed in t.Cleanup, so none may be left.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaks := leakedGoroutines(); leaks != "" {
-			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaks)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines() string {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaks []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if (strings.Contains(g, "channels/webchat.") || strings.Contains(g, "coder/websocket")) && !strings.Contains(g, "leakedGoroutines") {
-				leaks = append(leaks, g)
-			}
-		}
-		if len(leaks) == 0 || time.Now().After(deadline) {
-			return strings.Join(leaks, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond) // polling for goroutines to exit, not for correctness
-	}
-}
+func TestMain(m *testing.M) { os.Exit(testkit.CheckLeaks(m, "channels/webchat.", "coder/websocket")) }
 
 type env struct {
 	t   *testing.T
@@ -60,16 +31,10 @@ type env struct {
 
 func newEnv(t *testing.T, change ...func(*Config)) *env {
 	t.Helper()
-	eng, err := routing.New(routing.Config{
+	eng := testkit.StartEngine(t, routing.Config{
 		Queues: []routing.QueueConfig{{Name: "sales", OfferTimeout: time.Minute}},
 		Agents: []routing.AgentConfig{{ID: "alice", Name: "Alice", Skills: map[string]int{"sales": 5}, Capacity: map[session.Channel]int{session.Chat: 3}}},
-	}, memory.New(nil), routing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	}, nil)
 	cfg := Config{Secret: []byte("0123456789abcdef0123456789abcdef")}
 	for _, c := range change {
 		c(&cfg)
@@ -126,17 +91,10 @@ func (e *env) dial() *client {
 }
 
 func (e *env) dialOrigin(origin string) (*client, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.ts.URL, "http"), &websocket.DialOptions{HTTPHeader: h})
+	conn, res, err := testkit.Dial(e.t, "ws"+strings.TrimPrefix(e.ts.URL, "http"), origin)
 	if err != nil {
 		return nil, res, err
 	}
-	e.t.Cleanup(func() { _ = conn.CloseNow() })
 	return &client{t: e.t, conn: conn}, res, nil
 }
 
@@ -173,15 +131,10 @@ type inFrame struct {
 }
 
 func (c *client) tryRead(d time.Duration) (inFrame, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	_, b, err := c.conn.Read(ctx)
+	var f inFrame
+	b, err := testkit.ReadJSON(c.conn, d, &f)
 	if err != nil {
 		return inFrame{}, err
-	}
-	var f inFrame
-	if err := json.Unmarshal(b, &f); err != nil {
-		return inFrame{}, fmt.Errorf("decode %s: %w", b, err)
 	}
 	f.raw = string(b)
 	return f, nil

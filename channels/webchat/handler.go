@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"sync"
 
 	"github.com/coder/websocket"
 
+	"github.com/omnigate/omnigate/internal/sockets"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 )
@@ -22,13 +22,8 @@ type Handler struct {
 	log    *slog.Logger
 	tokens tokens
 
-	// ctx ends when the handler closes; every socket runs under it.
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup // one per socket
+	// sockets runs every socket under a context that ends when the handler closes.
+	sockets *sockets.Tracker
 }
 
 // New builds the handler. cfg should have passed Validate; New applies Defaults and
@@ -46,56 +41,33 @@ func New(cfg Config, eng *routing.Engine, log *slog.Logger) *Handler {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	h := &Handler{cfg: cfg, eng: eng, log: log.With("channel", "chat"), tokens: tokens{key: append([]byte(nil), key...)}}
-	h.ctx, h.cancel = context.WithCancel(context.Background())
-	return h
+	return &Handler{
+		cfg: cfg, eng: eng, log: log.With("channel", "chat"), tokens: tokens{key: append([]byte(nil), key...)},
+		sockets: sockets.NewTracker(),
+	}
 }
 
 // Close ends every chat socket with "going away" and waits until their goroutines
 // have returned. A client that does not answer the close is dropped after the
 // library's close timeout (5 s), so Close takes at most about that long.
-func (h *Handler) Close() error { return h.Shutdown(context.Background()) }
+func (h *Handler) Close() error { return h.sockets.Close() }
 
 // Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
 // all ended by then (they keep ending in the background).
-func (h *Handler) Shutdown(ctx context.Context) error {
-	h.mu.Lock()
-	h.closed = true
-	h.mu.Unlock()
-	h.cancel()
-	done := make(chan struct{})
-	go func() {
-		h.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (h *Handler) register() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return false
-	}
-	h.wg.Add(1)
-	return true
-}
+func (h *Handler) Shutdown(ctx context.Context) error { return h.sockets.Shutdown(ctx) }
 
 // ServeHTTP upgrades to a WebSocket (same-origin or an allowed origin only) and runs
 // the chat on this goroutine, which owns the socket until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.register() {
+	if !h.sockets.Run(func(closing context.Context) { h.serve(closing, w, r) }) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "chat is shutting down"})
-		return
 	}
-	defer h.wg.Done()
+}
+
+// serve runs one chat socket until it ends; closing ends when the handler closes.
+func (h *Handler) serve(closing context.Context, w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.AllowedOrigins})
 	if err != nil {
 		h.log.Info("chat upgrade refused", "err", err)
@@ -103,5 +75,5 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(MaxFrameBytes)
-	newChat(h, conn).run(h.ctx)
+	newChat(h, conn).run(closing)
 }
