@@ -7,27 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
 	"github.com/omnigate/omnigate/store/memory"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type fakeClock = testkit.Clock
 
 type recorder struct {
 	mu      sync.Mutex
@@ -84,7 +70,7 @@ func demoConfig() routing.Config {
 
 func newHarness(t *testing.T, cfg routing.Config) *harness {
 	t.Helper()
-	return newHarnessWith(t, cfg, memory.New(nil), &fakeClock{t: base})
+	return newHarnessWith(t, cfg, memory.New(nil), testkit.NewClock(base))
 }
 
 func newHarnessWith(t *testing.T, cfg routing.Config, st routing.Store, clk *fakeClock) *harness {

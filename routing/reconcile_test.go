@@ -3,6 +3,7 @@ package routing_test
 import (
 	"testing"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/session"
 	"github.com/omnigate/omnigate/store/memory"
 )
@@ -11,7 +12,7 @@ import (
 // of their queue, active digital ones stay with their agent, calls end with a reason.
 func TestRestartReconciles(t *testing.T) {
 	st := memory.New(nil)
-	clk := &fakeClock{t: base}
+	clk := testkit.NewClock(base)
 	h := newHarnessWith(t, demoConfig(), st, clk)
 	h.available("carol")
 	active := h.create(session.Chat, "sales", "+a")
