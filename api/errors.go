@@ -55,6 +55,8 @@ func statusOf(err error) int {
 		return http.StatusUpgradeRequired
 	case errors.Is(err, errClosing):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrVoiceFailed):
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

@@ -41,6 +41,10 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: v1 + "/agents/{id}/state", handle: s.setAgentState},
 		{method: "POST", path: v1 + "/agents/{id}/extra-contact", roles: agentsOnly, handle: s.extraContact},
 		{method: "GET", path: v1 + "/agents/{id}/events", roles: agentsSups, websocket: true, handle: s.agentEvents},
+		{method: "POST", path: v1 + "/agents/{id}/softphone", roles: agentsOnly, handle: s.softphoneOffer},
+		{method: "POST", path: v1 + "/agents/{id}/softphone/answer", roles: agentsOnly, handle: s.softphoneAnswer},
+		{method: "DELETE", path: v1 + "/agents/{id}/softphone", roles: agentsOnly, handle: s.softphoneClose},
+		{method: "POST", path: v1 + "/agents/{id}/dial", roles: agentsOnly, handle: s.dial},
 
 		{method: "POST", path: v1 + "/interactions", roles: supsAdmins, handle: s.createInteraction},
 		{method: "GET", path: v1 + "/interactions", handle: s.listInteractions},
@@ -50,6 +54,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: v1 + "/interactions/{id}/wrapup", roles: agentsOnly, handle: s.wrapUp},
 		{method: "POST", path: v1 + "/interactions/{id}/transfer", roles: agentsSups, handle: s.transfer},
 		{method: "POST", path: v1 + "/interactions/{id}/force-close", roles: supsAdmins, handle: s.forceClose},
+		{method: "POST", path: v1 + "/interactions/{id}/dtmf", roles: agentsOnly, handle: s.sendDTMF},
 
 		{method: "GET", path: v1 + "/sessions/{id}", handle: s.getSession},
 		{method: "GET", path: v1 + "/sessions/{id}/events", handle: s.sessionEvents},

@@ -29,6 +29,9 @@ type Options struct {
 	Handlers map[string]http.Handler
 	// Clock tells the time for token and ticket expiry.
 	Clock routing.Clock
+	// Voice is the voice gateway (softphone signalling, dialling, DTMF); nil answers
+	// its endpoints with 404 "not enabled".
+	Voice Voice
 }
 
 // Server is the HTTP API, the agents' event WebSockets and the embedded web pages.
