@@ -26,6 +26,7 @@ type agentJSON struct {
 	Queues              []string       `json:"queues"`
 	ExtraContactEnabled bool           `json:"extra_contact_enabled"`
 	ExtraPending        int            `json:"extra_pending"`
+	Device              string         `json:"device"`
 }
 
 func toAgentJSON(v routing.AgentView) agentJSON {
@@ -33,7 +34,7 @@ func toAgentJSON(v routing.AgentView) agentJSON {
 		ID: v.ID, Name: v.Name, State: v.Presence.String(), Reason: v.Reason, StateSince: timeOrNil(v.PresenceSince),
 		Activity: v.Activity.String(), Load: channelCounts(v.Load), LoadTotal: v.Load.Total(),
 		Capacity: channelCounts(v.Capacity), TotalCapacity: v.TotalCapacity, Queues: nonNil(v.Queues),
-		ExtraContactEnabled: v.ExtraContact, ExtraPending: v.ExtraPending,
+		ExtraContactEnabled: v.ExtraContact, ExtraPending: v.ExtraPending, Device: v.Device,
 	}
 	return out
 }

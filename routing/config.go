@@ -33,6 +33,10 @@ type AgentConfig struct {
 	TotalCapacity int
 	// ExtraContact allows "+1 contact" (R3).
 	ExtraContact bool
+	// Device is where the agent's voice calls ring: "browser" (the desktop's WebRTC
+	// softphone) or "sip" (a desk phone registered under the agent's id). Routing
+	// does not use it; it travels with the agent for the voice gateway and desktop.
+	Device string
 }
 
 // Config is the routing configuration.

@@ -109,6 +109,7 @@ type agent struct {
 	wrapups          int
 	extra            int
 	extraDigitalOnly bool
+	device           string
 	personal         map[session.Channel]*waitList
 	lastActivity     time.Time
 }
@@ -153,7 +154,7 @@ func New(cfg Config, store Store, opt Options) (*Engine, error) {
 				TotalCapacity: ac.TotalCapacity, ExtraContact: ac.ExtraContact, Presence: session.Offline,
 				PresenceSince: now, IdleSince: now,
 			},
-			personal: map[session.Channel]*waitList{}, lastActivity: now,
+			personal: map[session.Channel]*waitList{}, lastActivity: now, device: ac.Device,
 		}
 		for ch, n := range ac.Capacity {
 			if int(ch) < session.NumChannels {

@@ -21,6 +21,7 @@ type AgentView struct {
 	Queues        []string
 	ExtraContact  bool
 	ExtraPending  int
+	Device        string
 }
 
 // OfferView is what an agent sees in an offer (R5).
@@ -59,7 +60,7 @@ func (e *Engine) agentView(a *agent) AgentView {
 	v := AgentView{
 		ID: a.ID, Name: a.Name, Presence: a.Presence, Reason: a.Reason, PresenceSince: a.PresenceSince,
 		Activity: e.activity(a), Load: session.Load{}, Capacity: map[session.Channel]int{},
-		TotalCapacity: a.TotalCapacity, ExtraContact: a.ExtraContact, ExtraPending: a.extra,
+		TotalCapacity: a.TotalCapacity, ExtraContact: a.ExtraContact, ExtraPending: a.extra, Device: a.device,
 	}
 	for c, n := range a.load {
 		if n > 0 {

@@ -256,8 +256,11 @@ func (c *fileConfig) routing() (routing.Config, error) {
 			ServiceLevel: q.ServiceLevel, DispositionRequired: q.DispositionRequired})
 	}
 	for _, a := range c.Agents {
+		if a.Device == "" {
+			a.Device = "browser"
+		}
 		ac := routing.AgentConfig{ID: a.ID, Name: a.Name, Skills: a.Skills, Capacity: map[session.Channel]int{},
-			TotalCapacity: a.TotalCapacity, ExtraContact: a.ExtraContact}
+			TotalCapacity: a.TotalCapacity, ExtraContact: a.ExtraContact, Device: a.Device}
 		for name, n := range a.Capacity {
 			ch, err := session.ParseChannel(name)
 			if err != nil {
@@ -276,4 +279,3 @@ func (c *fileConfig) routing() (routing.Config, error) {
 	}
 	return rc, nil
 }
-
