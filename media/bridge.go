@@ -1,0 +1,204 @@
+package media
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// maxReadErrors ends a relay direction after this many consecutive read errors that
+// are neither a deadline nor a close, so a leg that fails for good cannot spin a core.
+const maxReadErrors = 1000
+
+// BridgeConfig configures a Bridge.
+type BridgeConfig struct {
+	// OnDTMF is called once per key pressed on either leg, with the leg it came from.
+	// It runs on the relaying goroutine: it must return quickly and must not call
+	// Stop (hand the digit to the owner instead).
+	OnDTMF func(from Leg, digit byte)
+	// Logger gets the bridge's few log lines; nil discards them.
+	Logger *slog.Logger
+}
+
+// Bridge relays two legs at the RTP level: one goroutine per direction reads a packet
+// from one leg and writes it through the other leg's Outbound. On the way it maps the
+// payload types (audio and telephone-event, per leg), transcodes PCMU↔PCMA in place
+// when the legs' codecs differ, reports DTMF, and drops what the far leg cannot take
+// (comfort noise, telephone-event it did not negotiate).
+//
+// Stop ends the relay and waits for both goroutines; the legs stay open, because legs
+// outlive bridges. A leg must not be read by two bridges at once.
+type Bridge struct {
+	a, b     *Outbound
+	dirs     [2]*direction
+	stopping atomic.Bool
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// BridgeStats counts one bridge's traffic per direction.
+type BridgeStats struct {
+	AToB, BToA DirectionStats
+}
+
+// DirectionStats counts one relay direction.
+type DirectionStats struct {
+	// Relayed counts packets written to the far leg.
+	Relayed uint64
+	// Filtered counts packets not forwarded: comfort noise, unknown payload types,
+	// telephone-event the far leg did not negotiate.
+	Filtered uint64
+	// WriteErrors counts writes that failed (including ErrSuperseded while another
+	// writer held the far leg's stream).
+	WriteErrors uint64
+	// Digits counts DTMF key presses reported.
+	Digits uint64
+}
+
+// StartBridge claims both legs' outbound streams and starts relaying a.Leg() ⇄
+// b.Leg().
+func StartBridge(a, b *Outbound, cfg BridgeConfig) *Bridge {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	br := &Bridge{a: a, b: b}
+	br.dirs[0] = newDirection(a.Leg(), b, cfg.OnDTMF, log)
+	br.dirs[1] = newDirection(b.Leg(), a, cfg.OnDTMF, log)
+	for _, d := range br.dirs {
+		br.wg.Go(func() { d.run(&br.stopping) })
+	}
+	return br
+}
+
+// Stop ends the relay and returns after both goroutines have exited. It leaves the
+// legs open and their read deadlines cleared. It is idempotent.
+func (br *Bridge) Stop() {
+	br.stopOnce.Do(func() {
+		br.stopping.Store(true)
+		now := time.Now()
+		la, lb := br.a.Leg(), br.b.Leg()
+		_ = la.SetReadDeadline(now)
+		_ = lb.SetReadDeadline(now)
+		br.wg.Wait()
+		_ = la.SetReadDeadline(time.Time{})
+		_ = lb.SetReadDeadline(time.Time{})
+	})
+}
+
+// Stats returns the bridge's counters.
+func (br *Bridge) Stats() BridgeStats {
+	return BridgeStats{AToB: br.dirs[0].stats(), BToA: br.dirs[1].stats()}
+}
+
+// direction is one half of a bridge. Everything but the counters belongs to its
+// goroutine.
+type direction struct {
+	from     Leg
+	to       Writer
+	log      *slog.Logger
+	onDTMF   func(Leg, byte)
+	inAudio  uint8
+	outAudio uint8
+	inDTMF   uint8 // 0: none
+	outDTMF  uint8 // 0: none
+	fromC    Codec
+	toC      Codec
+	det      DTMFDetector
+
+	pkt rtp.Packet
+	buf [MaxPacketSize]byte
+
+	relayed, filtered, writeErrs, digits atomic.Uint64
+}
+
+func newDirection(from Leg, to *Outbound, onDTMF func(Leg, byte), log *slog.Logger) *direction {
+	d := &direction{
+		from:    from,
+		to:      to.Claim(),
+		log:     log.With(logLegID, from.ID()),
+		onDTMF:  onDTMF,
+		inDTMF:  from.DTMFPayloadType(),
+		outDTMF: to.Leg().DTMFPayloadType(),
+		fromC:   from.Codec(),
+		toC:     to.Leg().Codec(),
+	}
+	d.inAudio, _ = d.fromC.StaticPayloadType()
+	d.outAudio, _ = d.toC.StaticPayloadType()
+	return d
+}
+
+func (d *direction) stats() DirectionStats {
+	return DirectionStats{
+		Relayed:     d.relayed.Load(),
+		Filtered:    d.filtered.Load(),
+		WriteErrors: d.writeErrs.Load(),
+		Digits:      d.digits.Load(),
+	}
+}
+
+func (d *direction) run(stopping *atomic.Bool) {
+	errs := 0
+	for !stopping.Load() {
+		err := d.from.ReadRTP(&d.pkt, d.buf[:])
+		if err != nil {
+			switch {
+			case stopping.Load():
+				return
+			case errors.Is(err, ErrClosed), errors.Is(err, io.EOF):
+				d.log.Debug("relay source closed")
+				return
+			}
+			if errs++; errs >= maxReadErrors {
+				d.log.Warn("relay stopped after repeated read errors", "err", err)
+				return
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Someone other than Stop set a deadline; do not spin on it.
+				time.Sleep(time.Millisecond)
+			}
+			continue
+		}
+		errs = 0
+		d.relay(&d.pkt)
+	}
+}
+
+// relay forwards one packet: the whole per-packet work of a bridge, without I/O.
+func (d *direction) relay(p *rtp.Packet) {
+	switch pt := p.PayloadType; {
+	case pt == d.inAudio:
+		if d.fromC != d.toC {
+			Transcode(d.fromC, d.toC, p.Payload)
+		}
+		p.PayloadType = d.outAudio
+	case d.inDTMF != 0 && pt == d.inDTMF:
+		if digit, ok := d.det.Feed(p); ok {
+			d.digits.Add(1)
+			if d.onDTMF != nil {
+				d.onDTMF(d.from, digit)
+			}
+		}
+		if d.outDTMF == 0 {
+			d.filtered.Add(1)
+			d.to.Drop()
+			return
+		}
+		p.PayloadType = d.outDTMF
+	default:
+		d.filtered.Add(1)
+		d.to.Drop()
+		return
+	}
+	if err := d.to.WriteRTP(p); err != nil {
+		d.writeErrs.Add(1)
+		return
+	}
+	d.relayed.Add(1)
+}
