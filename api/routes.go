@@ -54,7 +54,6 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: v1 + "/interactions/{id}/wrapup", roles: agentsOnly, handle: s.wrapUp},
 		{method: "POST", path: v1 + "/interactions/{id}/transfer", roles: agentsSups, handle: s.transfer},
 		{method: "POST", path: v1 + "/interactions/{id}/force-close", roles: supsAdmins, handle: s.forceClose},
-		{method: "POST", path: v1 + "/interactions/{id}/dtmf", roles: agentsOnly, handle: s.sendDTMF},
 
 		{method: "GET", path: v1 + "/sessions/{id}", handle: s.getSession},
 		{method: "GET", path: v1 + "/sessions/{id}/events", handle: s.sessionEvents},

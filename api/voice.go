@@ -24,9 +24,9 @@ type Voice interface {
 	SoftphoneClose(ctx context.Context, agentID string) error
 	// Dial places an outbound call for the agent to number, counted under the
 	// agent's outbound voice skill queue; it returns the new interaction.
+	// (DTMF from an agent goes in the media: the softphone's RTCDTMFSender or the desk
+	// phone's keypad, relayed as RFC 4733 events.)
 	Dial(ctx context.Context, agentID, number, queue string) (*session.Interaction, error)
-	// SendDTMF plays RFC 4733 digits to the far end of the agent's call.
-	SendDTMF(ctx context.Context, interactionID, digits string) error
 }
 
 // ErrVoiceFailed is for a Voice implementation to wrap when the network refused a
@@ -154,44 +154,6 @@ func (s *Server) dial(w http.ResponseWriter, r *http.Request, p *principal) erro
 		return err
 	}
 	writeJSON(w, http.StatusCreated, s.customers(r.Context()).interaction(it))
-	return nil
-}
-
-type dtmfRequest struct {
-	Digits string `json:"digits"`
-}
-
-func (q *dtmfRequest) validate() error {
-	if q.Digits == "" || len(q.Digits) > 32 || strings.ContainsFunc(q.Digits, func(r rune) bool { return !strings.ContainsRune("0123456789*#ABCD", r) }) {
-		return fmt.Errorf("digits: 1–32 of 0-9 * # A-D: %w", session.ErrInvalid)
-	}
-	return nil
-}
-
-func (s *Server) sendDTMF(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id := r.PathValue("id")
-	v, err := s.voice()
-	if err != nil {
-		return err
-	}
-	var q dtmfRequest
-	if err := decodeJSON(r.Body, &q, false); err != nil {
-		return err
-	}
-	it, err := s.eng.Interaction(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if it.AgentID != p.agentID {
-		return fmt.Errorf("interaction %s belongs to another agent: %w", id, routing.ErrForbidden)
-	}
-	if it.Channel != session.Voice && it.Channel != session.Video {
-		return fmt.Errorf("%s interactions take no DTMF: %w", it.Channel, routing.ErrConflict)
-	}
-	if err := v.SendDTMF(r.Context(), id, q.Digits); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusAccepted)
 	return nil
 }
 

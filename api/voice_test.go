@@ -47,11 +47,6 @@ func (f *fakeVoice) Dial(ctx context.Context, agent, number, queue string) (*ses
 	return f.eng.StartOutbound(ctx, agent, routing.NewInteraction{Channel: session.Voice, Queue: queue, Customer: routing.CustomerInfo{Phone: number}})
 }
 
-func (f *fakeVoice) SendDTMF(_ context.Context, id, digits string) error {
-	f.log("dtmf " + digits)
-	return nil
-}
-
 func TestVoiceEndpointsWithoutGateway(t *testing.T) {
 	e := newEnv(t)
 	alice := e.login("alice")
@@ -87,15 +82,11 @@ func TestVoiceEndpoints(t *testing.T) {
 	if it.State != "active" || it.Channel != "voice" || it.Direction != "outbound" || it.AgentID != "alice" {
 		t.Fatalf("dialled: %+v", it)
 	}
-	e.call("POST", "/api/v1/interactions/"+it.ID+"/dtmf", alice, map[string]any{"digits": "12#"}, http.StatusAccepted, nil)
-	e.wantError("POST", "/api/v1/interactions/"+it.ID+"/dtmf", alice, map[string]any{"digits": "x"}, http.StatusBadRequest)
-	e.wantError("POST", "/api/v1/interactions/"+it.ID+"/dtmf", bob, map[string]any{"digits": "1"}, http.StatusForbidden)
-	e.wantError("POST", "/api/v1/interactions/nope/dtmf", alice, map[string]any{"digits": "1"}, http.StatusNotFound)
 	e.call("DELETE", "/api/v1/agents/alice/softphone", alice, nil, http.StatusNoContent, nil)
 
 	fv.mu.Lock()
 	defer fv.mu.Unlock()
-	want := []string{"offer alice", "answer alice v=0 answer", "dial alice +3225550100", "dtmf 12#", "close alice"}
+	want := []string{"offer alice", "answer alice v=0 answer", "dial alice +3225550100", "close alice"}
 	if fmt.Sprint(fv.calls) != fmt.Sprint(want) {
 		t.Fatalf("gateway calls = %q, want %q", fv.calls, want)
 	}

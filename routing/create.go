@@ -21,6 +21,9 @@ type CustomerInfo struct {
 
 // NewInteraction is an inbound contact (or work item) to route.
 type NewInteraction struct {
+	// ID is the id to give the interaction; empty makes a random one. An adapter that
+	// must know the id before routing can offer it (a call) chooses it.
+	ID           string
 	Channel      session.Channel
 	Direction    session.Direction
 	Queue        string
@@ -44,6 +47,11 @@ const (
 func (n *NewInteraction) validate() error {
 	if n.Channel == session.ChannelUnknown {
 		return fmt.Errorf("channel is required: %w", session.ErrInvalid)
+	}
+	if len(n.ID) > 64 || strings.ContainsFunc(n.ID, func(r rune) bool {
+		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return fmt.Errorf("interaction id %q: at most 64 of [A-Za-z0-9_-]: %w", n.ID, session.ErrInvalid)
 	}
 	n.Customer.Name = strings.TrimSpace(n.Customer.Name)
 	n.Customer.Phone = strings.TrimSpace(n.Customer.Phone)
@@ -157,7 +165,14 @@ func (e *Engine) createLocked(ctx context.Context, n NewInteraction) (*session.I
 		c.Sessions = append(c.Sessions, s)
 		c.Events = append(c.Events, session.Event{At: now, SessionID: s.ID, Actor: n.Actor.name(), Type: "session.created", To: "open"})
 	}
-	id := e.newID()
+	id := n.ID
+	if id == "" {
+		id = e.newID()
+	} else if e.open[id] != nil {
+		return nil, fmt.Errorf("interaction %s exists: %w", id, ErrConflict)
+	} else if _, err := e.store.Interaction(ctx, id); err == nil {
+		return nil, fmt.Errorf("interaction %s exists: %w", id, ErrConflict)
+	}
 	e.tailSeq++
 	it := &session.Interaction{
 		ID: id, SessionID: s.ID, CustomerID: cust.ID, ContactID: id, MasterContactID: e.masterFor(s.ID, id),

@@ -551,3 +551,17 @@ func TestAgentNoticesFollowActivityAndOffersList(t *testing.T) {
 		t.Fatal("offer still listed after accept")
 	}
 }
+
+func TestCreateWithChosenID(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	it, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{ID: "call-1", Channel: session.Voice, Queue: "sales", Customer: routing.CustomerInfo{Phone: "+1"}})
+	if err != nil || it.ID != "call-1" {
+		t.Fatalf("%+v %v", it, err)
+	}
+	if _, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{ID: "call-1", Channel: session.Voice, Queue: "sales"}); !errors.Is(err, routing.ErrConflict) {
+		t.Fatalf("duplicate id: %v", err)
+	}
+	if _, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{ID: "bad id!", Channel: session.Voice, Queue: "sales"}); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("bad id: %v", err)
+	}
+}

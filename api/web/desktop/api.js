@@ -69,4 +69,10 @@ export const api = {
   act: (id, verb, body = {}) => post(`/interactions/${enc(id)}/${verb}`, body),
   wrapup: (id, body) => post(`/interactions/${enc(id)}/wrapup`, body),
   transfer: (id, target) => post(`/interactions/${enc(id)}/transfer`, target),
+  // voice (404 when the voice gateway is not enabled)
+  softphoneOffer: (agentId) => post(`/agents/${enc(agentId)}/softphone`),
+  softphoneAnswer: (agentId, sdp) => post(`/agents/${enc(agentId)}/softphone/answer`, { type: 'answer', sdp }),
+  softphoneClose: (agentId) => request('DELETE', `/agents/${enc(agentId)}/softphone`),
+  dial: (agentId, number, queue) => post(`/agents/${enc(agentId)}/dial`, { number, queue }),
+  dtmf: (id, digits) => post(`/interactions/${enc(id)}/dtmf`, { digits }),
 };

@@ -1,6 +1,7 @@
 // app.js — agent desktop UI state + rendering.
 import { api, setToken, setUnauthorizedHandler } from './api.js';
 import { AgentStream } from './ws.js';
+import { Softphone, qualityLabel } from './softphone.js';
 
 const MAX_LEN = 10000;
 const SESSION_KEY = 'omnigate.session';
@@ -10,6 +11,9 @@ const TERMINAL = new Set(['done', 'abandoned', 'closed']);
 const COMPOSE_STATES = new Set(['active', 'consult', 'conference']);
 const NO_COMPOSE = new Set(['workitem', 'voice']);
 const DETAIL_CHANNELS = new Set(['email', 'workitem']);
+const DIAL_QUEUE_KEY = 'omnigate.dialQueue';
+const ON_CALL = new Set(['active', 'held', 'consult', 'conference']); // a voice leg is up
+const DTMF_KEYS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
 
 const S = {
   session: null,
@@ -28,6 +32,9 @@ const S = {
   sending: false,
   forceScroll: false,
   sound: localStorage.getItem(SOUND_KEY) !== 'off',
+  softphone: null,         // Softphone for agents whose device is "browser"
+  device: null,            // the agent's voice device as last applied: browser | sip | null
+  dtmfSent: new Map(),     // interaction id -> digits sent during the call
 };
 
 // ---------- helpers ----------
@@ -65,7 +72,27 @@ function charCount(s) { let n = 0; for (const _ of s) n++; return n; } // code p
 const me = () => (S.session && S.session.agent_id) || '';
 const userLabel = (u) => (typeof u === 'string' ? u : (u && (u.name || u.username || u.id)) || '');
 const customerName = (it) => (it.customer && it.customer.name) || it.customer_id || 'Unknown customer';
-const chIcon = (c) => h('span', { class: `ch-icon ch-${c}`, 'aria-hidden': 'true', text: (c || '?')[0].toUpperCase() });
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const PHONE_PATH = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
+function phoneIcon() {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('d', PHONE_PATH);
+  svg.append(path);
+  return svg;
+}
+const chIcon = (c) => (c === 'voice'
+  ? h('span', { class: 'ch-icon ch-voice', 'aria-hidden': 'true', title: 'Call' }, phoneIcon())
+  : h('span', { class: `ch-icon ch-${c}`, 'aria-hidden': 'true', text: (c || '?')[0].toUpperCase() }));
+const phoneOf = (it) => {
+  const ids = (it.customer && it.customer.identities) || [];
+  const p = ids.find((i) => i.kind === 'phone');
+  return p ? p.value : '';
+};
 
 function toast(msg, kind = 'error') {
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
@@ -95,6 +122,61 @@ function beep() {
   o.connect(g).connect(audioCtx.destination);
   o.start(t);
   o.stop(t + 0.32);
+}
+
+// tone plays the given frequencies together from `at` for `dur` seconds.
+function tone(freqs, at, dur, level) {
+  const g = audioCtx.createGain();
+  g.gain.setValueAtTime(0.0001, at);
+  g.gain.exponentialRampToValueAtTime(level, at + 0.02);
+  g.gain.setValueAtTime(level, at + dur - 0.03);
+  g.gain.exponentialRampToValueAtTime(0.0001, at + dur);
+  g.connect(audioCtx.destination);
+  const oscs = freqs.map((f) => {
+    const o = audioCtx.createOscillator();
+    o.frequency.value = f;
+    o.connect(g);
+    o.start(at);
+    o.stop(at + dur + 0.01);
+    return o;
+  });
+  return oscs;
+}
+
+// Incoming calls ring (a double burst of 400+450 Hz every 3 s) while a voice offer is
+// pending and sound is on; other offers keep their single beep.
+let ringTimer = null;
+let ringing = [];
+const voiceOfferPending = () => [...S.offers.values()].some((o) => o.channel === 'voice');
+function ringOnce() {
+  if (!S.sound || !audioCtx || audioCtx.state !== 'running') return;
+  const t = audioCtx.currentTime;
+  ringing = [...tone([400, 450], t, 0.4, 0.06), ...tone([400, 450], t + 0.6, 0.4, 0.06)];
+}
+function stopRinging() {
+  clearInterval(ringTimer);
+  ringTimer = null;
+  for (const o of ringing) { try { o.stop(); } catch { /* already stopped */ } }
+  ringing = [];
+}
+function updateRinging() {
+  const want = S.sound && voiceOfferPending();
+  if (want && !ringTimer) {
+    ringOnce();
+    ringTimer = setInterval(() => { if (S.sound && voiceOfferPending()) ringOnce(); else stopRinging(); }, 3000);
+  } else if (!want && ringTimer) {
+    stopRinging();
+  }
+}
+
+// Local feedback for a keypad press (the caller gets RFC 4733 events from the server).
+const DTMF_FREQ = {
+  1: [697, 1209], 2: [697, 1336], 3: [697, 1477], 4: [770, 1209], 5: [770, 1336], 6: [770, 1477],
+  7: [852, 1209], 8: [852, 1336], 9: [852, 1477], '*': [941, 1209], 0: [941, 1336], '#': [941, 1477],
+};
+function dtmfTone(d) {
+  if (!S.sound || !audioCtx || audioCtx.state !== 'running' || !DTMF_FREQ[d]) return;
+  tone(DTMF_FREQ[d], audioCtx.currentTime, 0.12, 0.04);
 }
 
 // ---------- modals ----------
@@ -157,7 +239,10 @@ function startSession(s) {
     agentId: s.agent_id,
     getTicket: api.wsTicket,
     onEvent,
-    onOpen: () => refresh(),
+    onOpen: (reconnected) => {
+      refresh();
+      if (reconnected) reconnectSoftphone();
+    },
     onStatus: renderConn,
     onAuthError: () => endSession('Your session has expired. Please sign in again.'),
   });
@@ -167,16 +252,20 @@ function startSession(s) {
 
 function endSession(msg) {
   if (S.stream) S.stream.stop();
+  stopSoftphone();
+  closeDial();
   sessionStorage.removeItem(SESSION_KEY);
   setToken(null);
-  Object.assign(S, { session: null, agent: null, selected: null, wrap: null, stream: null });
-  [S.interactions, S.messages, S.unread, S.offers, S.handled, S.drafts].forEach((c) => c.clear());
+  Object.assign(S, { session: null, agent: null, selected: null, wrap: null, stream: null, device: null });
+  [S.interactions, S.messages, S.unread, S.offers, S.handled, S.drafts, S.dtmfSent].forEach((c) => c.clear());
   $$('.modal').forEach((m) => { m.hidden = true; });
   $('#app').hidden = true;
   $('#login-view').hidden = false;
   $('#no-agent').hidden = true;
   $$('.presence, .load, #conn-status').forEach((el) => { el.hidden = false; });
   renderOffers();
+  renderConversation();
+  renderSoftphone();
   $('#login-error').textContent = msg || '';
   $('#login-username').focus();
 }
@@ -208,6 +297,11 @@ $('#sign-out').addEventListener('click', async () => {
   const id = me();
   if (id && S.agent && S.agent.state !== 'offline') {
     try { await api.setState(id, 'offline'); } catch { /* best effort */ }
+  }
+  if (id && S.device === 'browser') {
+    const enabled = !(S.softphone && S.softphone.disabled);
+    stopSoftphone();
+    if (enabled) { try { await api.softphoneClose(id); } catch { /* best effort */ } }
   }
   try { await api.logout(); } catch { /* token may already be gone */ }
   endSession();
@@ -275,8 +369,77 @@ function addMessage(m, silent) {
 }
 
 function setAgent(a) {
-  if (a && (!a.id || a.id === me())) S.agent = a;
+  if (a && (!a.id || a.id === me())) {
+    S.agent = a;
+    applyDevice();
+  }
 }
+
+// ---------- softphone ----------
+// Browser agents run the softphone for the whole session; desk-phone agents do not.
+function applyDevice() {
+  const dev = (S.session && S.agent && S.agent.device) || null;
+  if (dev === S.device) return;
+  const prev = S.device;
+  S.device = dev;
+  if (dev === 'browser') {
+    if (!S.softphone) {
+      S.softphone = new Softphone({
+        agentId: me(),
+        audio: $('#softphone-audio'),
+        onState: () => { renderSoftphone(); renderCallControls(); },
+        onError: (m) => toast(`Softphone: ${m}`),
+      });
+    }
+    S.softphone.start();
+  } else if (S.softphone) {
+    const enabled = !S.softphone.disabled;
+    stopSoftphone();
+    if (prev === 'browser' && enabled) api.softphoneClose(me()).catch(() => { /* best effort */ });
+  }
+  renderSoftphone();
+}
+
+function stopSoftphone() {
+  if (S.softphone) S.softphone.stop();
+  S.softphone = null;
+}
+
+function reconnectSoftphone() {
+  if (S.softphone) S.softphone.restart();
+}
+
+function renderSoftphone() {
+  const btn = $('#softphone'), el = $('#softphone-state');
+  const dev = S.device;
+  const sp = S.softphone;
+  let state, label, title;
+  if (dev === 'sip') {
+    state = 'sip';
+    label = 'Desk phone';
+    title = 'Your calls ring on your SIP desk phone.';
+  } else {
+    state = sp ? sp.state : 'off';
+    label = state;
+    title = `Softphone ${state}${sp && sp.detail ? ` — ${sp.detail}` : ''}`;
+  }
+  btn.hidden = !dev;
+  el.textContent = label;
+  el.dataset.state = state;
+  btn.dataset.state = state;
+  btn.title = title;
+  const retry = dev === 'browser' && (state === 'failed' || state === 'off');
+  btn.classList.toggle('retry', retry);
+  btn.setAttribute('aria-disabled', String(!retry));
+  const dial = $('#dial-open');
+  dial.hidden = !dev || (dev === 'browser' && !!sp && sp.disabled);
+  if (dial.hidden) closeDial();
+}
+$('#softphone').addEventListener('click', () => {
+  const sp = S.softphone;
+  if (S.device === 'browser' && sp && (sp.state === 'failed' || sp.state === 'off')) sp.restart();
+});
+document.addEventListener('pointerdown', () => { if (S.softphone) S.softphone.resumeAudio(); });
 
 function offerFromInteraction(it) {
   const ids = (it.customer && it.customer.identities) || [];
@@ -314,6 +477,7 @@ function upsert(it) {
 
 function drop(id) {
   S.interactions.delete(id);
+  S.dtmfSent.delete(id);
   S.unread.delete(id);
   S.drafts.delete(id);
   if (S.selected === id) S.selected = null;
@@ -335,7 +499,7 @@ function onEvent(msg) {
       S.handled.delete(o.interaction_id);
       S.offers.set(o.interaction_id, normalizeOffer(o, true));
       renderOffers();
-      if (!prev || prev._synthetic) beep();
+      if ((!prev || prev._synthetic) && o.channel !== 'voice') beep(); // calls ring instead
       break;
     }
     case 'offer.revoked':
@@ -365,6 +529,7 @@ function renderAll() {
   renderOffers();
   renderContacts();
   renderConversation();
+  syncMute();
 }
 
 function renderConn(status, delay) {
@@ -420,6 +585,7 @@ function renderOffers() {
   }
   box.hidden = S.offers.size === 0;
   document.title = S.offers.size ? `(${S.offers.size}) Incoming contact — Omnigate` : 'Omnigate Agent Desktop';
+  updateRinging();
   tick();
 }
 
@@ -427,7 +593,8 @@ function offerEl(o) {
   const id = String(o.interaction_id);
   const titleId = `offer-title-${id.replace(/[^\w-]/g, '_')}`;
   const row = (label, cls, value) => [h('dt', {}, label), h('dd', { class: cls, text: value || '—' })];
-  const el = h('article', { class: 'offer', 'data-interaction-id': id, role: 'alertdialog', 'aria-labelledby': titleId },
+  const voice = o.channel === 'voice';
+  const el = h('article', { class: `offer${voice ? ' offer-voice' : ''}`, 'data-interaction-id': id, role: 'alertdialog', 'aria-labelledby': titleId },
     h('div', { class: 'offer-head' },
       h('span', { class: 'offer-channel' }, chIcon(o.channel), o.channel || 'contact'),
       h('span', { class: 'offer-countdown' })),
@@ -465,7 +632,9 @@ async function offerAction(id, verb) {
 
 function contactEl(it) {
   const last = lastMessage(it.id);
-  const preview = last ? last.text : it.subject || it.body || '';
+  const preview = last ? last.text
+    : it.channel === 'voice' ? [it.direction === 'outbound' ? 'Outbound call' : 'Call', phoneOf(it)].filter(Boolean).join(' · ')
+    : it.subject || it.body || '';
   const selected = S.selected === it.id;
   const unread = S.unread.has(it.id);
   return h('li', {},
@@ -514,7 +683,11 @@ function selectContact(id, focusCompose) {
   renderContacts();
   renderConversation();
   if (!S.messages.has(id)) loadMessages(id);
-  if (focusCompose && !compose.disabled && !$('#compose-form').hidden) compose.focus();
+  const it = S.interactions.get(id);
+  if (focusCompose && it && it.channel === 'voice') {
+    const b = $$('#call-view .call-controls .btn').find((x) => !x.hidden);
+    if (b) b.focus();
+  } else if (focusCompose && !compose.disabled && !$('#compose-form').hidden) compose.focus();
 }
 
 function openContact(id) {
@@ -525,9 +698,11 @@ function openContact(id) {
 
 function renderConversation() {
   const it = S.interactions.get(S.selected);
-  $('#conv').hidden = !it;
+  const voice = !!it && it.channel === 'voice';
+  $('#conv').hidden = !it || voice;
   $('#conv-empty').hidden = !!it || !me();
-  if (!it) return;
+  renderCall(voice ? it : null);
+  if (!it || voice) return;
   $('#conv-name').textContent = customerName(it);
   const ids = (it.customer && it.customer.identities) || [];
   $('#conv-identities').replaceChildren(...ids.map((i) =>
@@ -628,6 +803,7 @@ soundBtn.addEventListener('click', () => {
   localStorage.setItem(SOUND_KEY, S.sound ? 'on' : 'off');
   renderSound();
   if (S.sound) { unlockAudio(); beep(); }
+  updateRinging();
 });
 renderSound();
 document.addEventListener('pointerdown', unlockAudio, { once: true });
@@ -694,21 +870,270 @@ $('#hold').addEventListener('click', () => {
   const it = S.interactions.get(S.selected);
   if (it) act(it.state === 'held' ? 'resume' : 'hold');
 });
-$('#end-contact').addEventListener('click', async () => {
-  const id = S.selected;
+// endContact ends a chat or hangs up a call, then opens the wrap-up dialog.
+async function endContact(id, btn) {
   const it = S.interactions.get(id);
   if (!it) return;
   if (it.state === 'wrapup') { openWrapup(id); return; }
-  const btn = $('#end-contact');
   btn.disabled = true;
-  const res = await act('end');
+  let res = null;
+  try {
+    res = await api.act(id, 'end');
+    upsert(res);
+    renderAll();
+  } catch (e) { fail(e); }
   btn.disabled = false;
   if (res && !TERMINAL.has(res.state)) {
     if (!S.interactions.has(id)) S.interactions.set(id, { ...it, ...res });
     openWrapup(id);
   }
-});
+}
+$('#end-contact').addEventListener('click', () => endContact(S.selected, $('#end-contact')));
 $('#conv-wrapup').addEventListener('click', () => { if (S.selected) openWrapup(S.selected); });
+
+// ---------- call view (voice interactions) ----------
+const callId = () => $('#call-view').dataset.interactionId || '';
+
+function renderCall(it) {
+  const view = $('#call-view');
+  const timer = $('#call-timer');
+  if (!it) {
+    view.hidden = true;
+    delete view.dataset.interactionId;
+    delete view.dataset.state;
+    delete timer.dataset.since;
+    return;
+  }
+  const fresh = view.dataset.interactionId !== it.id;
+  view.hidden = false;
+  view.dataset.interactionId = it.id;
+  view.dataset.state = it.state;
+  $('#call-name').textContent = customerName(it);
+  const num = phoneOf(it);
+  const via = it.direction !== 'outbound' && it.source_number ? `called ${it.source_number}` : '';
+  $('#call-number').textContent = [num, via].filter(Boolean).join(' · ');
+  $('#call-direction').textContent = it.direction === 'outbound' ? 'Outbound' : 'Inbound';
+  $('#call-queue').textContent = it.queue || '—';
+  const st = $('#call-state');
+  st.textContent = it.state;
+  st.className = `badge state-${it.state}`;
+
+  const onCall = ON_CALL.has(it.state);
+  const start = ts(it.accepted_at) ?? ts(it.created_at) ?? ts(it.offered_at)
+    ?? ((!fresh && Number(timer.dataset.since)) || Date.now());
+  if (onCall) {
+    timer.dataset.since = String(start);
+    timer.textContent = fmtDur(Date.now() - start);
+  } else {
+    delete timer.dataset.since;
+    timer.textContent = fmtDur((ts(it.ended_at) ?? Date.now()) - start);
+  }
+
+  const hold = $('#call-hold');
+  hold.hidden = !['active', 'held'].includes(it.state);
+  hold.textContent = it.state === 'held' ? 'Resume' : 'Hold';
+  hold.setAttribute('aria-pressed', String(it.state === 'held'));
+  $('#call-hangup').hidden = it.state === 'wrapup';
+  $('#call-banner').hidden = it.state !== 'wrapup';
+  $('.dtmf', view).hidden = !onCall;
+  for (const k of $$('.dtmf-key', view)) k.disabled = it.state !== 'active';
+  $('#call-dtmf-sent').textContent = S.dtmfSent.get(it.id) || 'none';
+  renderCallControls();
+  if (fresh) {
+    resetQuality();
+    updateQuality();
+  }
+}
+
+// Mute and quality depend on the softphone, which changes on its own.
+function renderCallControls() {
+  const it = S.interactions.get(callId());
+  const onCall = !!it && ON_CALL.has(it.state);
+  const browser = S.device === 'browser';
+  const muted = !!(S.softphone && S.softphone.muted);
+  const mute = $('#call-mute');
+  mute.hidden = !onCall || !browser;
+  mute.textContent = muted ? 'Unmute' : 'Mute';
+  mute.setAttribute('aria-pressed', String(muted));
+  mute.disabled = !S.softphone;
+  $('#call-muted').hidden = !(onCall && muted);
+  $('#call-quality-box').hidden = !onCall || !browser;
+}
+
+// A muted microphone is a property of the call: unmute once no call is up.
+function syncMute() {
+  const sp = S.softphone;
+  if (!sp || !sp.muted) return;
+  if (![...S.interactions.values()].some((it) => it.channel === 'voice' && ON_CALL.has(it.state))) {
+    sp.setMuted(false);
+    renderCallControls();
+  }
+}
+
+function resetQuality() {
+  const el = $('#call-quality');
+  el.textContent = '—';
+  el.dataset.level = 'none';
+  delete el.dataset.mos;
+  el.title = 'Measuring call quality…';
+  el.setAttribute('aria-label', 'Call quality: measuring');
+}
+
+let qualityBusy = false;
+async function updateQuality() {
+  const id = callId();
+  const it = S.interactions.get(id);
+  const sp = S.softphone;
+  if (!it || !ON_CALL.has(it.state) || !sp || S.device !== 'browser' || qualityBusy) return;
+  qualityBusy = true;
+  let q = null;
+  try { q = await sp.quality(); } catch { q = null; } finally { qualityBusy = false; }
+  if (callId() !== id) return;
+  if (!q) { resetQuality(); return; }
+  const el = $('#call-quality');
+  const label = qualityLabel(q.mos);
+  const detail = `MOS ${q.mos.toFixed(2)} · packet loss ${(q.loss * 100).toFixed(1)} % · ` +
+    `jitter ${q.jitterMs.toFixed(0)} ms · round trip ${q.rttMs == null ? 'n/a' : `${q.rttMs.toFixed(0)} ms`}`;
+  el.textContent = label;
+  el.dataset.mos = q.mos.toFixed(2);
+  el.dataset.level = label.toLowerCase();
+  el.title = detail;
+  el.setAttribute('aria-label', `Call quality: ${label}. ${detail}`);
+}
+setInterval(updateQuality, 2000);
+
+async function callAct(verb, btn) {
+  const id = callId();
+  if (!id) return;
+  btn.disabled = true;
+  try {
+    const it = await api.act(id, verb);
+    upsert(it);
+    renderAll();
+  } catch (e) { fail(e); }
+  btn.disabled = false;
+}
+$('#call-hold').addEventListener('click', (e) => {
+  const it = S.interactions.get(callId());
+  if (it) callAct(it.state === 'held' ? 'resume' : 'hold', e.currentTarget);
+});
+$('#call-mute').addEventListener('click', () => {
+  if (!S.softphone) return;
+  S.softphone.setMuted(!S.softphone.muted);
+  renderCallControls();
+});
+$('#call-hangup').addEventListener('click', () => endContact(callId(), $('#call-hangup')));
+$('#call-wrapup').addEventListener('click', () => { if (callId()) openWrapup(callId()); });
+
+// Keypad presses go out one at a time, in order.
+let dtmfChain = Promise.resolve();
+function sendDigit(d) {
+  const id = callId();
+  const it = S.interactions.get(id);
+  if (!it || it.state !== 'active' || !DTMF_KEYS.has(d)) return;
+  dtmfTone(d);
+  const key = $$('.dtmf-key').find((k) => k.dataset.digit === d);
+  if (key) {
+    key.classList.add('pressed');
+    setTimeout(() => key.classList.remove('pressed'), 150);
+  }
+  dtmfChain = dtmfChain.then(async () => {
+    try {
+      await api.dtmf(id, d);
+      S.dtmfSent.set(id, (S.dtmfSent.get(id) || '') + d);
+      if (callId() === id) $('#call-dtmf-sent').textContent = S.dtmfSent.get(id);
+    } catch (e) { fail(e); }
+  });
+}
+$('#call-view').addEventListener('click', (e) => {
+  const k = e.target.closest('.dtmf-key');
+  if (k && !k.disabled) sendDigit(k.dataset.digit);
+});
+$('#call-view').addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || !DTMF_KEYS.has(e.key)) return;
+  if (e.target.closest('input, textarea, select')) return;
+  e.preventDefault();
+  sendDigit(e.key);
+});
+
+// ---------- dial pad ----------
+const dialPanel = $('#dial-panel');
+const dialOpenBtn = $('#dial-open');
+const dialNumber = $('#dial-number');
+
+function fillDialQueues() {
+  const sel = $('#dial-queue');
+  const queues = (S.agent && S.agent.queues) || [];
+  const cur = sel.value || localStorage.getItem(DIAL_QUEUE_KEY) || '';
+  sel.replaceChildren(...queues.map((q) => h('option', { value: q }, q)));
+  if (!queues.length) sel.append(h('option', { value: '' }, 'No queues'));
+  if (cur && queues.includes(cur)) sel.value = cur;
+  sel.disabled = !queues.length;
+}
+function openDial() {
+  $('#dial-error').textContent = '';
+  fillDialQueues();
+  dialPanel.hidden = false;
+  dialOpenBtn.setAttribute('aria-expanded', 'true');
+  dialNumber.focus();
+}
+function closeDial(restoreFocus) {
+  if (dialPanel.hidden) return;
+  dialPanel.hidden = true;
+  dialOpenBtn.setAttribute('aria-expanded', 'false');
+  if (restoreFocus && !dialOpenBtn.hidden) dialOpenBtn.focus();
+}
+dialOpenBtn.addEventListener('click', () => { if (dialPanel.hidden) openDial(); else closeDial(); });
+$('#dial-cancel').addEventListener('click', () => closeDial(true));
+dialPanel.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') { e.preventDefault(); closeDial(true); }
+});
+document.addEventListener('pointerdown', (e) => {
+  if (!dialPanel.hidden && !e.target.closest('.dial-wrap')) closeDial();
+});
+dialNumber.addEventListener('input', () => {
+  const v = dialNumber.value.replace(/[^0-9+*#]/g, '');
+  if (v !== dialNumber.value) dialNumber.value = v;
+  $('#dial-error').textContent = '';
+});
+$('.dial-keys').addEventListener('click', (e) => {
+  const k = e.target.closest('.dial-key');
+  if (!k) return;
+  if (k.id === 'dial-back') dialNumber.value = dialNumber.value.slice(0, -1);
+  else if (dialNumber.value.length < 64) dialNumber.value += k.dataset.digit;
+  $('#dial-error').textContent = '';
+  dialNumber.focus();
+});
+dialPanel.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const err = $('#dial-error');
+  const btn = $('#dial-call');
+  const number = dialNumber.value.trim();
+  const queue = $('#dial-queue').value;
+  err.textContent = '';
+  if (!number) { err.textContent = 'Enter the number to call.'; dialNumber.focus(); return; }
+  if (!/^[+0-9*#]{1,64}$/.test(number)) { err.textContent = 'Use digits, + * and # only (at most 64).'; dialNumber.focus(); return; }
+  if (!queue) { err.textContent = 'Choose the queue this call counts under.'; return; }
+  if (btn.disabled) return;
+  btn.disabled = true;
+  btn.textContent = 'Calling…';
+  try {
+    const it = await api.dial(me(), number, queue);
+    localStorage.setItem(DIAL_QUEUE_KEY, queue);
+    dialNumber.value = '';
+    closeDial();
+    if (it && it.id) {
+      upsert(it);
+      selectContact(it.id);
+    }
+    renderAll();
+  } catch (ex) {
+    if (ex.status !== 401) err.textContent = ex.message;
+  } finally {
+    btn.disabled = false;
+    btn.textContent = 'Call';
+  }
+});
 
 // ---------- transfer ----------
 $('#transfer-open').addEventListener('click', async () => {
