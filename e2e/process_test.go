@@ -62,13 +62,24 @@ type server struct {
 
 var urlLine = regexp.MustCompile(`Agent desktop:\s+(http://\S+)/desktop/`)
 
-// start runs the binary (the demo unless env names a config) with its data in dataDir.
+// start runs the binary with its data in dataDir: the demo, unless env holds a
+// "--config=FILE" flag (entries starting with "--" are flags, the rest variables).
 func start(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
 	s := &server{t: t, done: make(chan struct{})}
-	s.cmd = exec.Command(binary)
-	s.cmd.Env = append(os.Environ(), "OMNIGATE_HTTP_ADDR=127.0.0.1:0", "OMNIGATE_STORE_DATA_DIR="+dataDir, "OMNIGATE_LOG_LEVEL=warn")
-	s.cmd.Env = append(s.cmd.Env, env...)
+	var args []string
+	for _, e := range env {
+		if strings.HasPrefix(e, "--") { // a flag, not a variable
+			args = append(args, e)
+		}
+	}
+	s.cmd = exec.Command(binary, args...)
+	s.cmd.Env = append(os.Environ(), "OMNIGATE_HTTP_ADDR=127.0.0.1:0", "OMNIGATE_SIP_ADDR=127.0.0.1:0", "OMNIGATE_STORE_DATA_DIR="+dataDir, "OMNIGATE_LOG_LEVEL=warn")
+	for _, e := range env {
+		if !strings.HasPrefix(e, "--") {
+			s.cmd.Env = append(s.cmd.Env, e)
+		}
+	}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -194,3 +205,7 @@ func (s *server) waitOutput(want string) bool {
 	}
 	return true
 }
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

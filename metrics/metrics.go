@@ -48,7 +48,7 @@ func New(reg prometheus.Registerer, src Snapshotter) (*Metrics, error) {
 		waitTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "queue_wait_seconds",
 			Help: "Time from entering the queue to being accepted.", Buckets: []float64{1, 5, 10, 20, 30, 60, 120, 300, 600}}, []string{"queue", "channel"}),
 		decision: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "routing_decision_seconds",
-			Help: "Time to take one routing decision (pick an agent or a contact).",
+			Help:    "Time to take one routing decision (pick an agent or a contact).",
 			Buckets: []float64{1e-7, 5e-7, 1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2}}),
 	}
 	cs := []prometheus.Collector{m.offers, m.accepts, m.declines, m.rona, m.finished, m.answered, m.answeredSL, m.waitTime, m.decision}
@@ -64,7 +64,9 @@ func New(reg prometheus.Registerer, src Snapshotter) (*Metrics, error) {
 }
 
 // Offered implements routing.Observer.
-func (m *Metrics) Offered(q string, ch session.Channel) { m.offers.WithLabelValues(q, ch.String()).Inc() }
+func (m *Metrics) Offered(q string, ch session.Channel) {
+	m.offers.WithLabelValues(q, ch.String()).Inc()
+}
 
 // Accepted implements routing.Observer.
 func (m *Metrics) Accepted(q string, ch session.Channel, wait time.Duration, withinSL bool) {
@@ -77,7 +79,9 @@ func (m *Metrics) Accepted(q string, ch session.Channel, wait time.Duration, wit
 }
 
 // Declined implements routing.Observer.
-func (m *Metrics) Declined(q string, ch session.Channel) { m.declines.WithLabelValues(q, ch.String()).Inc() }
+func (m *Metrics) Declined(q string, ch session.Channel) {
+	m.declines.WithLabelValues(q, ch.String()).Inc()
+}
 
 // RONA implements routing.Observer.
 func (m *Metrics) RONA(q string, ch session.Channel) { m.rona.WithLabelValues(q, ch.String()).Inc() }

@@ -95,3 +95,32 @@ omnigate_queue_answered_within_sl_total{channel="chat",queue="sales"} 1
 type snap func() routing.Stats
 
 func (f snap) Stats() routing.Stats { return f() }
+
+type voiceSnap metrics.VoiceSnapshot
+
+func (v voiceSnap) VoiceStats() metrics.VoiceSnapshot { return metrics.VoiceSnapshot(v) }
+
+func TestVoiceMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	v, err := metrics.NewVoice(reg, voiceSnap{Registrations: 2, ActiveCalls: map[string]int{"inbound": 1},
+		Calls: map[[2]string]uint64{{"inbound", "answered"}: 3}, PortsInUse: 4, PortsTotal: 5000, WebRTCLegs: map[string]int{"connected": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Leg("customer", 250, 240, 0.01, 0.004, 4.3)
+	want := `
+# HELP omnigate_sip_registrations Live desk-phone registrations.
+# TYPE omnigate_sip_registrations gauge
+omnigate_sip_registrations 2
+# HELP omnigate_calls_total Finished calls by direction and outcome.
+# TYPE omnigate_calls_total counter
+omnigate_calls_total{direction="inbound",outcome="answered"} 3
+# HELP omnigate_rtp_packets_total RTP packets of closed legs, by leg kind and direction.
+# TYPE omnigate_rtp_packets_total counter
+omnigate_rtp_packets_total{direction="in",leg="customer"} 250
+omnigate_rtp_packets_total{direction="out",leg="customer"} 240
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "omnigate_sip_registrations", "omnigate_calls_total", "omnigate_rtp_packets_total"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -56,13 +56,17 @@ func (e *Engine) StartOutbound(ctx context.Context, agentID string, n NewInterac
 }
 
 // RecordEvent adds an event to an interaction's timeline without changing its state:
-// a DTMF digit, a media quality report, a note from an adapter (S5).
+// a DTMF digit, a media quality report, a note from an adapter (S5). It works after
+// the interaction has ended too (a call's media report comes as its legs close).
 func (e *Engine) RecordEvent(ctx context.Context, id, actor, typ, reason string, data map[string]string) error {
 	e.lock()
 	defer e.unlock()
-	it, err := e.lookup(ctx, id)
-	if err != nil {
-		return err
+	it := e.open[id]
+	if it == nil {
+		var err error
+		if it, err = e.store.Interaction(ctx, id); err != nil {
+			return fmt.Errorf("interaction %s: %w", id, err)
+		}
 	}
 	ev := session.Event{At: e.clock.Now(), SessionID: it.SessionID, InteractionID: it.ID, AgentID: it.AgentID,
 		Actor: actor, Type: typ, From: it.State.String(), To: it.State.String(), Reason: reason, Data: data}

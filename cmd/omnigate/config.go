@@ -4,11 +4,16 @@ import (
 	"errors"
 	"fmt"
 
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/omnigate/omnigate/media"
+	"github.com/omnigate/omnigate/media/webrtc"
+	"github.com/omnigate/omnigate/sip"
 
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/session"
@@ -44,11 +49,55 @@ type fileConfig struct {
 	Shutdown struct {
 		Timeout time.Duration `mapstructure:"timeout"`
 	} `mapstructure:"shutdown"`
+	SIP          sipConfig           `mapstructure:"sip"`
+	Media        mediaConfig         `mapstructure:"media"`
+	WebRTC       webrtcConfig        `mapstructure:"webrtc"`
 	Queues       []queueConfig       `mapstructure:"queues"`
 	Agents       []agentConfig       `mapstructure:"agents"`
 	Users        []userConfig        `mapstructure:"users"`
 	Dispositions []dispositionConfig `mapstructure:"dispositions"`
 	Reasons      []string            `mapstructure:"reasons"`
+}
+
+type sipConfig struct {
+	Addr          string            `mapstructure:"addr"`
+	TLSAddr       string            `mapstructure:"tls_addr"`
+	TLSCert       string            `mapstructure:"tls_cert"`
+	TLSKey        string            `mapstructure:"tls_key"`
+	Realm         string            `mapstructure:"realm"`
+	PublicHost    string            `mapstructure:"public_host"`
+	RingTimeout   time.Duration     `mapstructure:"ring_timeout"`
+	Digest        []string          `mapstructure:"digest_algorithms"`
+	OutboundTrunk string            `mapstructure:"outbound_trunk"`
+	Trunks        []trunkConfig     `mapstructure:"trunks"`
+	DIDs          map[string]string `mapstructure:"dids"`
+}
+
+type trunkConfig struct {
+	Name             string   `mapstructure:"name"`
+	Addrs            []string `mapstructure:"addrs"`
+	Username         string   `mapstructure:"username"`
+	Password         string   `mapstructure:"password"`
+	Target           string   `mapstructure:"target"`
+	Transport        string   `mapstructure:"transport"`
+	OutboundUsername string   `mapstructure:"outbound_username"`
+	OutboundPassword string   `mapstructure:"outbound_password"`
+	FromUser         string   `mapstructure:"from_user"`
+}
+
+type mediaConfig struct {
+	RTPIP        string        `mapstructure:"rtp_ip"`
+	RTPPortMin   int           `mapstructure:"rtp_port_min"`
+	RTPPortMax   int           `mapstructure:"rtp_port_max"`
+	MediaTimeout time.Duration `mapstructure:"media_timeout"`
+	Ringback     string        `mapstructure:"ringback"`
+	HoldMusic    string        `mapstructure:"hold_music"`
+}
+
+type webrtcConfig struct {
+	UDPPort   int      `mapstructure:"udp_port"`
+	ListenIP  string   `mapstructure:"listen_ip"`
+	PublicIPs []string `mapstructure:"public_ips"`
 }
 
 type queueConfig struct {
@@ -67,6 +116,7 @@ type agentConfig struct {
 	TotalCapacity int            `mapstructure:"total_capacity"`
 	ExtraContact  bool           `mapstructure:"extra_contact"`
 	Device        string         `mapstructure:"device"`
+	SIPPassword   string         `mapstructure:"sip_password"`
 }
 
 type userConfig struct {
@@ -88,10 +138,13 @@ func demo() fileConfig {
 	c.Queues = []queueConfig{{Name: "sales"}, {Name: "support"}}
 	capa := map[string]int{"voice": 1, "chat": 3, "email": 3, "workitem": 3, "sms": 3}
 	c.Agents = []agentConfig{
-		{ID: "alice", Name: "Alice", Skills: map[string]int{"sales": 5, "support": 5}, Capacity: capa, TotalCapacity: 3, ExtraContact: true, Device: "browser"},
-		{ID: "bob", Name: "Bob", Skills: map[string]int{"support": 5}, Capacity: capa, TotalCapacity: 3, Device: "sip"},
-		{ID: "carol", Name: "Carol", Skills: map[string]int{"sales": 5}, Capacity: capa, TotalCapacity: 3, Device: "sip"},
+		{ID: "alice", Name: "Alice", Skills: map[string]int{"sales": 5, "support": 5}, Capacity: capa, TotalCapacity: 3, ExtraContact: true, Device: "browser", SIPPassword: "alice"},
+		{ID: "bob", Name: "Bob", Skills: map[string]int{"support": 5}, Capacity: capa, TotalCapacity: 3, Device: "sip", SIPPassword: "bob"},
+		{ID: "carol", Name: "Carol", Skills: map[string]int{"sales": 5}, Capacity: capa, TotalCapacity: 3, Device: "sip", SIPPassword: "carol"},
 	}
+	c.SIP.DIDs = map[string]string{"1000": "sales", "2000": "support"}
+	c.SIP.Trunks = []trunkConfig{{Name: "carrier", Addrs: []string{"127.0.0.0/8", "::1/128"}, Target: "127.0.0.1:5070"}}
+	c.SIP.OutboundTrunk = "carrier"
 	c.Users = []userConfig{
 		{Username: "alice", Password: "alice", Role: "agent", AgentID: "alice"},
 		{Username: "bob", Password: "bob", Role: "agent", AgentID: "bob"},
@@ -118,6 +171,26 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("webchat.secret", "")
 	v.SetDefault("shutdown.timeout", 15*time.Second)
 	v.SetDefault("reasons", []string{"Break", "Lunch", "Meeting", "Training"})
+	v.SetDefault("sip.addr", ":5060")
+	v.SetDefault("sip.tls_addr", ":5061")
+	v.SetDefault("sip.tls_cert", "")
+	v.SetDefault("sip.tls_key", "")
+	v.SetDefault("sip.realm", "omnigate")
+	v.SetDefault("sip.public_host", "")
+	v.SetDefault("sip.ring_timeout", 60*time.Second)
+	v.SetDefault("sip.outbound_trunk", "")
+	// One challenge only by default: some phones (baresip 1.0's libre among them) give
+	// up on a 401 that offers an algorithm they do not know next to MD5.
+	v.SetDefault("sip.digest_algorithms", []string{"MD5"})
+	v.SetDefault("media.rtp_ip", "127.0.0.1")
+	v.SetDefault("media.rtp_port_min", 10000)
+	v.SetDefault("media.rtp_port_max", 20000)
+	v.SetDefault("media.media_timeout", 30*time.Second)
+	v.SetDefault("media.ringback", "eu")
+	v.SetDefault("media.hold_music", "")
+	v.SetDefault("webrtc.udp_port", 0)
+	v.SetDefault("webrtc.listen_ip", "127.0.0.1")
+	v.SetDefault("webrtc.public_ips", []string{})
 }
 
 // loadConfig reads the file (if any) and the environment. It reports whether the
@@ -145,6 +218,9 @@ func loadConfig(path string) (fileConfig, bool, error) {
 	if len(c.Queues) == 0 && len(c.Agents) == 0 && len(c.Users) == 0 {
 		d := demo()
 		c.Queues, c.Agents, c.Users = d.Queues, d.Agents, d.Users
+		if len(c.SIP.Trunks) == 0 && len(c.SIP.DIDs) == 0 {
+			c.SIP.Trunks, c.SIP.DIDs, c.SIP.OutboundTrunk = d.SIP.Trunks, d.SIP.DIDs, d.SIP.OutboundTrunk
+		}
 		if len(c.Dispositions) == 0 {
 			c.Dispositions = d.Dispositions
 		}
@@ -156,7 +232,7 @@ func loadConfig(path string) (fileConfig, bool, error) {
 	return c, isDemo, c.validate()
 }
 
-var knownTop = []string{"http", "store", "log", "auth", "routing", "webchat", "shutdown", "queues", "agents", "users", "dispositions", "reasons"}
+var knownTop = []string{"http", "store", "log", "auth", "routing", "webchat", "shutdown", "sip", "media", "webrtc", "queues", "agents", "users", "dispositions", "reasons"}
 
 // checkKeys refuses unknown top-level keys: a typo must not silently fall back to a
 // default.
@@ -240,6 +316,15 @@ func (c *fileConfig) validate() error {
 	if c.Webchat.Queue != "" && !queues[c.Webchat.Queue] {
 		errs = append(errs, fmt.Errorf("webchat.queue %q is not a queue", c.Webchat.Queue))
 	}
+	if _, err := c.sip(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.media(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.webrtc(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, d := range c.Dispositions {
 		if d.Code == "" {
 			errs = append(errs, errors.New("a disposition has no code"))
@@ -278,4 +363,74 @@ func (c *fileConfig) routing() (routing.Config, error) {
 		return rc, err
 	}
 	return rc, nil
+}
+
+// sip turns the file's sip section (and the agents' desk-phone passwords) into the
+// SIP gateway's configuration.
+func (c *fileConfig) sip() (sip.Config, error) {
+	sc := sip.Config{
+		Addr: c.SIP.Addr, TLSAddr: c.SIP.TLSAddr, TLSCert: c.SIP.TLSCert, TLSKey: c.SIP.TLSKey,
+		Realm: c.SIP.Realm, PublicHost: c.SIP.PublicHost, DIDs: c.SIP.DIDs, OfferRingTimeout: c.SIP.RingTimeout,
+		DigestAlgorithms: c.SIP.Digest,
+	}
+	queues := map[string]bool{}
+	for _, q := range c.Queues {
+		queues[q.Name] = true
+	}
+	for did, q := range c.SIP.DIDs {
+		if !queues[q] {
+			return sc, fmt.Errorf("sip.dids: %s goes to %q, which is not a queue", did, q)
+		}
+	}
+	trunks := map[string]bool{}
+	for _, t := range c.SIP.Trunks {
+		st := sip.Trunk{Name: t.Name, Username: t.Username, Password: t.Password, Target: t.Target, Transport: t.Transport,
+			OutboundUsername: t.OutboundUsername, OutboundPassword: t.OutboundPassword, FromUser: t.FromUser}
+		for _, a := range t.Addrs {
+			p, err := netip.ParsePrefix(a)
+			if err != nil {
+				ip, ierr := netip.ParseAddr(a)
+				if ierr != nil {
+					return sc, fmt.Errorf("sip.trunks %s: address %q is neither an IP nor a prefix", t.Name, a)
+				}
+				p = netip.PrefixFrom(ip, ip.BitLen())
+			}
+			st.Addrs = append(st.Addrs, p)
+		}
+		trunks[t.Name] = true
+		sc.Trunks = append(sc.Trunks, st)
+	}
+	if c.SIP.OutboundTrunk != "" && !trunks[c.SIP.OutboundTrunk] {
+		return sc, fmt.Errorf("sip.outbound_trunk %q is not a trunk", c.SIP.OutboundTrunk)
+	}
+	for _, a := range c.Agents {
+		if a.SIPPassword != "" {
+			sc.Users = append(sc.Users, sip.User{Username: a.ID, Password: a.SIPPassword})
+		}
+	}
+	cp := sc
+	cp.Defaults()
+	if err := cp.Validate(); err != nil {
+		return sc, err
+	}
+	return sc, nil
+}
+
+func (c *fileConfig) media() (media.Config, error) {
+	mc := media.Config{RTPIP: c.Media.RTPIP, RTPPortMin: c.Media.RTPPortMin, RTPPortMax: c.Media.RTPPortMax,
+		MediaTimeout: c.Media.MediaTimeout, Ringback: c.Media.Ringback, HoldMusic: c.Media.HoldMusic}
+	cp := mc
+	cp.Defaults()
+	if err := cp.Validate(); err != nil {
+		return mc, fmt.Errorf("media: %w", err)
+	}
+	return mc, nil
+}
+
+func (c *fileConfig) webrtc() (webrtc.Config, error) {
+	wc := webrtc.Config{UDPPort: c.WebRTC.UDPPort, ListenIP: c.WebRTC.ListenIP, PublicIPs: c.WebRTC.PublicIPs}
+	if err := wc.Validate(); err != nil {
+		return wc, fmt.Errorf("webrtc: %w", err)
+	}
+	return wc, nil
 }

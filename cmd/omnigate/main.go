@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/omnigate/omnigate/channels/webchat"
 	"github.com/omnigate/omnigate/metrics"
 	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/sip"
 	"github.com/omnigate/omnigate/store/postgres"
 	"github.com/omnigate/omnigate/store/sqlite"
 )
@@ -132,6 +134,37 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 		}
 		dispositions = append(dispositions, api.Disposition{Code: d.Code, Label: label})
 	}
+	mc, err := c.media()
+	if err != nil {
+		return err
+	}
+	wc, err := c.webrtc()
+	if err != nil {
+		return err
+	}
+	sc, err := c.sip()
+	if err != nil {
+		return err
+	}
+	vc, err := newVoice(log, eng, mc, wc, c.SIP.OutboundTrunk)
+	if err != nil {
+		return err
+	}
+	defer vc.close()
+	sipSrv, err := sip.New(sc, vc, vc, sip.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	vc.sip = sipSrv
+	if vc.met, err = metrics.NewVoice(reg, vc); err != nil {
+		return err
+	}
+	if err := sipSrv.Listen(); err != nil {
+		return err
+	}
+	unsubscribe := vc.start()
+	defer unsubscribe()
+
 	chat := webchat.New(webchat.Config{Queue: c.Webchat.Queue, AllowedOrigins: c.HTTP.AllowedOrigins, Secret: []byte(c.Webchat.Secret)}, eng, log)
 	srv, err := api.New(api.Config{
 		Users: us, TokenTTL: c.Auth.TokenTTL, AllowedOrigins: c.HTTP.AllowedOrigins,
@@ -141,6 +174,7 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 		Metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Health:   func() error { return nil },
 		Handlers: map[string]http.Handler{"GET /api/v1/chat": chat},
+		Voice:    vc,
 	})
 	if err != nil {
 		return err
@@ -155,13 +189,22 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	if base == "" {
 		base = "http://" + displayAddr(ln.Addr())
 	}
-	banner(stdout, base, where, isDemo, c)
+	banner(stdout, base, where, isDemo, c, sipSrv.Addr("udp"), vc.gw.LocalAddr())
 	log.Info("omnigate serving", "addr", ln.Addr().String(), "store", where)
 
 	var wg sync.WaitGroup
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	defer cancelRun()
 	wg.Go(func() { _ = eng.Run(runCtx) })
+	sipCtx, cancelSIP := context.WithCancel(context.Background())
+	defer cancelSIP()
+	sipDone := make(chan struct{})
+	wg.Go(func() {
+		defer close(sipDone)
+		if err := sipSrv.Run(sipCtx); err != nil {
+			log.Error("sip", "err", err)
+		}
+	})
 	errc := make(chan error, 1)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -175,6 +218,7 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	}
 	log.Info("draining")
 	eng.Drain()
+	sipSrv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), c.Shutdown.Timeout)
 	defer cancel()
 	chat.Close()
@@ -182,6 +226,8 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	if e := hs.Shutdown(sctx); e != nil {
 		log.Warn("http shutdown", "err", e)
 	}
+	cancelSIP() // ends every call: BYE to answered ones, 503 to the rest
+	<-sipDone
 	cancelRun()
 	wg.Wait()
 	log.Info("stopped cleanly")
@@ -220,8 +266,9 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-func banner(w io.Writer, base, where string, isDemo bool, c fileConfig) {
+func banner(w io.Writer, base, where string, isDemo bool, c fileConfig, sipAddr, iceAddr netip.AddrPort) {
 	fmt.Fprintf(w, "Omnigate is running (store: %s)\n", where)
+	fmt.Fprintf(w, "  SIP (UDP, TCP):   %s   WebRTC ICE (UDP): %s\n", sipAddr, iceAddr)
 	fmt.Fprintf(w, "  Agent desktop:    %s/desktop/\n", base)
 	fmt.Fprintf(w, "  Customer chat:    %s/demo/chat\n", base)
 	fmt.Fprintf(w, "  API (OpenAPI):    %s/api/v1/openapi.yaml\n", base)
@@ -232,5 +279,6 @@ func banner(w io.Writer, base, where string, isDemo bool, c fileConfig) {
 			fmt.Fprintf(w, "  %-6s %-10s password %q\n", u.Username, u.Role, u.Password)
 		}
 		fmt.Fprintln(w, "  queues: sales, support   dispositions: resolved, callback")
+		fmt.Fprintln(w, "  DIDs: 1000 → sales, 2000 → support; desk phones register as bob, carol (SIP password = name)")
 	}
 }

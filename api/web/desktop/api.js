@@ -74,5 +74,5 @@ export const api = {
   softphoneAnswer: (agentId, sdp) => post(`/agents/${enc(agentId)}/softphone/answer`, { type: 'answer', sdp }),
   softphoneClose: (agentId) => request('DELETE', `/agents/${enc(agentId)}/softphone`),
   dial: (agentId, number, queue) => post(`/agents/${enc(agentId)}/dial`, { number, queue }),
-  dtmf: (id, digits) => post(`/interactions/${enc(id)}/dtmf`, { digits }),
+  // DTMF has no endpoint: the softphone sends it in the media (RTCDTMFSender, RFC 4733).
 };

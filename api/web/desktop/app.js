@@ -71,7 +71,12 @@ function fmtClock(s) {
 function charCount(s) { let n = 0; for (const _ of s) n++; return n; } // code points, not UTF-16 units
 const me = () => (S.session && S.session.agent_id) || '';
 const userLabel = (u) => (typeof u === 'string' ? u : (u && (u.name || u.username || u.id)) || '');
-const customerName = (it) => (it.customer && it.customer.name) || it.customer_id || 'Unknown customer';
+const phoneOf = (it) => {
+  const ids = (it.customer && it.customer.identities) || [];
+  const p = ids.find((i) => i.kind === 'phone');
+  return p ? p.value : '';
+};
+const customerName = (it) => (it.customer && it.customer.name) || phoneOf(it) || it.customer_id || 'Unknown customer';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const PHONE_PATH = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
 function phoneIcon() {
@@ -88,11 +93,6 @@ function phoneIcon() {
 const chIcon = (c) => (c === 'voice'
   ? h('span', { class: 'ch-icon ch-voice', 'aria-hidden': 'true', title: 'Call' }, phoneIcon())
   : h('span', { class: `ch-icon ch-${c}`, 'aria-hidden': 'true', text: (c || '?')[0].toUpperCase() }));
-const phoneOf = (it) => {
-  const ids = (it.customer && it.customer.identities) || [];
-  const p = ids.find((i) => i.kind === 'phone');
-  return p ? p.value : '';
-};
 
 function toast(msg, kind = 'error') {
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
@@ -431,8 +431,9 @@ function renderSoftphone() {
   const retry = dev === 'browser' && (state === 'failed' || state === 'off');
   btn.classList.toggle('retry', retry);
   btn.setAttribute('aria-disabled', String(!retry));
+  // Desk-phone agents dial on the phone; the server places desktop calls on the softphone.
   const dial = $('#dial-open');
-  dial.hidden = !dev || (dev === 'browser' && !!sp && sp.disabled);
+  dial.hidden = dev !== 'browser' || !sp || sp.disabled;
   if (dial.hidden) closeDial();
 }
 $('#softphone').addEventListener('click', () => {
@@ -909,7 +910,7 @@ function renderCall(it) {
   view.dataset.interactionId = it.id;
   view.dataset.state = it.state;
   $('#call-name').textContent = customerName(it);
-  const num = phoneOf(it);
+  const num = phoneOf(it) === customerName(it) ? '' : phoneOf(it);
   const via = it.direction !== 'outbound' && it.source_number ? `called ${it.source_number}` : '';
   $('#call-number').textContent = [num, via].filter(Boolean).join(' · ');
   $('#call-direction').textContent = it.direction === 'outbound' ? 'Outbound' : 'Inbound';
@@ -935,7 +936,9 @@ function renderCall(it) {
   hold.setAttribute('aria-pressed', String(it.state === 'held'));
   $('#call-hangup').hidden = it.state === 'wrapup';
   $('#call-banner').hidden = it.state !== 'wrapup';
-  $('.dtmf', view).hidden = !onCall;
+  $('#call-ended-reason').textContent = it.state === 'wrapup' && it.reason ? ` (${it.reason})` : '';
+  // Desk phones send their own keypad tones; the softphone sends the desktop's.
+  $('#call-keypad').hidden = !onCall || S.device !== 'browser';
   for (const k of $$('.dtmf-key', view)) k.disabled = it.state !== 'active';
   $('#call-dtmf-sent').textContent = S.dtmfSent.get(it.id) || 'none';
   renderCallControls();
@@ -979,6 +982,7 @@ function resetQuality() {
   el.setAttribute('aria-label', 'Call quality: measuring');
 }
 
+const ms = (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
 let qualityBusy = false;
 async function updateQuality() {
   const id = callId();
@@ -993,7 +997,7 @@ async function updateQuality() {
   const el = $('#call-quality');
   const label = qualityLabel(q.mos);
   const detail = `MOS ${q.mos.toFixed(2)} · packet loss ${(q.loss * 100).toFixed(1)} % · ` +
-    `jitter ${q.jitterMs.toFixed(0)} ms · round trip ${q.rttMs == null ? 'n/a' : `${q.rttMs.toFixed(0)} ms`}`;
+    `jitter ${ms(q.jitterMs)} · round trip ${q.rttMs == null ? 'n/a' : ms(q.rttMs)}`;
   el.textContent = label;
   el.dataset.mos = q.mos.toFixed(2);
   el.dataset.level = label.toLowerCase();
@@ -1025,25 +1029,22 @@ $('#call-mute').addEventListener('click', () => {
 $('#call-hangup').addEventListener('click', () => endContact(callId(), $('#call-hangup')));
 $('#call-wrapup').addEventListener('click', () => { if (callId()) openWrapup(callId()); });
 
-// Keypad presses go out one at a time, in order.
-let dtmfChain = Promise.resolve();
+// Keypad presses go to the far end in the media (RFC 4733 via the softphone).
 function sendDigit(d) {
   const id = callId();
   const it = S.interactions.get(id);
-  if (!it || it.state !== 'active' || !DTMF_KEYS.has(d)) return;
+  if (!it || it.state !== 'active' || !DTMF_KEYS.has(d) || !S.softphone) return;
+  try {
+    S.softphone.sendDTMF(d);
+  } catch (e) { toast(e.message); return; }
   dtmfTone(d);
   const key = $$('.dtmf-key').find((k) => k.dataset.digit === d);
   if (key) {
     key.classList.add('pressed');
     setTimeout(() => key.classList.remove('pressed'), 150);
   }
-  dtmfChain = dtmfChain.then(async () => {
-    try {
-      await api.dtmf(id, d);
-      S.dtmfSent.set(id, (S.dtmfSent.get(id) || '') + d);
-      if (callId() === id) $('#call-dtmf-sent').textContent = S.dtmfSent.get(id);
-    } catch (e) { fail(e); }
-  });
+  S.dtmfSent.set(id, (S.dtmfSent.get(id) || '') + d);
+  $('#call-dtmf-sent').textContent = S.dtmfSent.get(id);
 }
 $('#call-view').addEventListener('click', (e) => {
   const k = e.target.closest('.dtmf-key');

@@ -6,6 +6,9 @@
 //   POST /agents/{id}/softphone/answer   ← {"type":"answer","sdp"} (no trickle ICE)
 //   DELETE /agents/{id}/softphone        on sign-out
 //
+// Keypad digits travel in the media as RFC 4733 telephone-events (RTCDTMFSender on the
+// audio sender); the gateway relays them to the far end.
+//
 // States shown to the agent: connecting | connected | failed | off. A failed or closed
 // connection is rebuilt with a fresh offer after a backoff; 404 (voice gateway not
 // enabled) leaves the softphone "off" without retrying.
@@ -73,6 +76,7 @@ export class Softphone {
     this.active = false;    // started and not stopped
     this.disabled = false;  // the server has no voice gateway (404)
     this.pc = null;
+    this.sender = null;     // the audio RTCRtpSender (for DTMF)
     this.mic = null;        // MediaStream, kept across reconnects (asked for once)
     this.muted = false;
     this.gen = 0;           // bumps on every (re)connect and on stop; stale callbacks check it
@@ -123,6 +127,17 @@ export class Softphone {
     this.muted = !!muted;
     const t = this.track;
     if (t) t.enabled = !this.muted;
+  }
+
+  /**
+   * Queues keypad digits (0-9 * # A-D) as RFC 4733 events after any still playing.
+   * Throws when the softphone cannot send them (not connected, no telephone-event).
+   */
+  sendDTMF(digits) {
+    const dtmf = this.pc && this.state === 'connected' && this.sender && this.sender.dtmf;
+    if (!dtmf) throw new Error('The softphone is not connected.');
+    if (!dtmf.canInsertDTMF) throw new Error('The softphone cannot send keypad tones on this call.');
+    dtmf.insertDTMF(dtmf.toneBuffer + digits, 100, 70);
   }
 
   /** Retries playback after a user gesture when autoplay was refused. */
@@ -182,6 +197,7 @@ export class Softphone {
   _closePc() {
     const pc = this.pc;
     this.pc = null;
+    this.sender = null;
     this.prevStats = null;
     if (pc) { try { pc.close(); } catch { /* already closed */ } }
   }
@@ -243,6 +259,7 @@ export class Softphone {
       if (!tr) throw new Error('The softphone offer has no audio.');
       await tr.sender.replaceTrack(track);
       tr.direction = 'sendrecv';
+      this.sender = tr.sender;
       await pc.setLocalDescription(await pc.createAnswer());
       await iceGathered(pc, ICE_GATHER_MS);
       if (gen !== this.gen) return;
