@@ -187,15 +187,18 @@ func TestRTPLegMediaTimeout(t *testing.T) {
 	}
 	_ = silent
 
-	// A far end that keeps sending never times out.
-	talking := newTestLeg(t, pool, RTPLegConfig{Codec: PCMU, MediaTimeout: 400 * time.Millisecond, OnTimeout: onTimeout})
+	// A far end that keeps sending never times out. The timeout is generous against
+	// the 20 ms packet interval so that a loaded CI machine pausing the sender for a
+	// moment does not count as silence.
+	talked := make(chan struct{}, 4)
+	talking := newTestLeg(t, pool, RTPLegConfig{Codec: PCMU, MediaTimeout: time.Second, OnTimeout: func() { talked <- struct{}{} }})
 	far := newPeer(t)
 	tick := time.NewTicker(FrameDuration)
 	defer tick.Stop()
-	for range 60 { // 1.2 s of audio, three timeouts long
+	for range 150 { // 3 s of audio, three timeouts long
 		far.send(talking.LocalAddr(), 0, frameOf(0xFF))
 		select {
-		case <-fired:
+		case <-talked:
 			t.Fatal("media timeout fired while media flowed")
 		case <-tick.C:
 		}
