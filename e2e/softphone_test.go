@@ -129,3 +129,81 @@ func TestTrunkCallToBrowserSoftphone(t *testing.T) {
 	sue := s.login("sue")
 	s.waitInteraction(sue, "state=done", func(it interaction) bool { return it.AgentID == "alice" && it.Disp == "resolved" })
 }
+
+// An agent dials a number from the desktop; the call goes out through the trunk to a
+// sipp UAS (which echoes the audio back); the agent hangs up and sipp sees the BYE.
+func TestOutboundCallThroughTrunk(t *testing.T) {
+	sippBin := lookPeer(t, "sipp")
+	uasPort := freePort(t, false)
+	cfg := writeConfig(t, `sip:
+  outbound_trunk: carrier
+  trunks:
+    - name: carrier
+      addrs: ["127.0.0.0/8"]
+      target: "127.0.0.1:`+strconv.Itoa(uasPort)+`"
+  dids: {"1000": sales, "2000": support}
+`)
+	s := start(t, t.TempDir(), cfg)
+	uas := exec.Command(sippBin, "-sn", "uas", "-i", "127.0.0.1", "-p", strconv.Itoa(uasPort), "-m", "1", "-rtp_echo",
+		"-mp", strconv.Itoa(freePort(t, true)), "-nostdin", "-timeout", "60s", "-timeout_error")
+	uas.Dir = t.TempDir()
+	uasOut := &strings.Builder{}
+	uas.Stdout, uas.Stderr = uasOut, uasOut
+	if err := uas.Start(); err != nil {
+		t.Fatal(err)
+	}
+	uasDone := make(chan error, 1)
+	go func() { uasDone <- uas.Wait() }()
+	t.Cleanup(func() { _ = uas.Process.Kill() })
+
+	b := browser(t)
+	agent := tab(t, b)
+	run(t, agent, "alice logs in",
+		chromedp.Navigate(s.base+"/desktop/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-username")),
+		chromedp.SendKeys(chromedp.CSS("#login-username"), "alice"),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "alice"),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#presence-available")),
+		chromedp.Click(chromedp.CSS("#presence-available")),
+	)
+	waitText(t, agent, "#softphone-state", "connected")
+	run(t, agent, "dial",
+		chromedp.WaitVisible(chromedp.CSS("#dial-open")),
+		chromedp.Click(chromedp.CSS("#dial-open")),
+		chromedp.WaitVisible(chromedp.CSS("#dial-number")),
+		chromedp.SendKeys(chromedp.CSS("#dial-number"), "+3225550199"),
+		chromedp.Click(chromedp.CSS("#dial-call")),
+		chromedp.WaitVisible(chromedp.CSS("#call-view")),
+	)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		pk, energy, _ := audioIn(t, agent)
+		if pk > 50 && energy > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no echoed audio from the far end: %d packets, energy %v\nsipp:\n%s", pk, energy, uasOut.String())
+		}
+		time.Sleep(200 * time.Millisecond) // polling the page, bounded by the deadline
+	}
+	run(t, agent, "hang up", chromedp.Click(chromedp.CSS("#call-hangup")), chromedp.WaitVisible(chromedp.CSS("#wrapup")))
+	select {
+	case err := <-uasDone:
+		if err != nil {
+			t.Fatalf("sipp UAS: %v\n%s", err, uasOut.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("sipp UAS never saw the BYE:\n%s", uasOut.String())
+	}
+	sue := s.login("sue")
+	it := s.waitInteraction(sue, "state=wrapup", func(it interaction) bool { return it.AgentID == "alice" })
+	var full struct {
+		Direction string `json:"direction"`
+		Channel   string `json:"channel"`
+	}
+	s.call("GET", "/api/v1/interactions/"+it.ID, sue, nil, &full)
+	if full.Direction != "outbound" || full.Channel != "voice" {
+		t.Fatalf("outbound call interaction: %+v", full)
+	}
+}
