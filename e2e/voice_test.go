@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -69,7 +70,7 @@ func sipp(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	bin := lookPeer(t, "sipp")
 	base := []string{"-i", "127.0.0.1", "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"}
-	cmd := exec.Command(bin, append(base, args...)...)
+	cmd := exec.CommandContext(t.Context(), bin, append(base, args...)...) // killed when the test ends
 	cmd.Dir = t.TempDir()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -455,4 +456,47 @@ func inOrder(types []string, want ...string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// A SIGKILL while one call is up and another is queued: after the restart neither is
+// left active or queued forever; each is reconciled with a reason.
+func TestSIGKILLWithCallsUpAndQueued(t *testing.T) {
+	dir := t.TempDir()
+	s := start(t, dir)
+	sipAddr := s.sipAddr()
+	startDeskPhone(t, sipAddr, "bob", "auto")
+	s.waitMetric("omnigate_sip_registrations 1")
+	bob := s.login("bob")
+	s.call("POST", "/api/v1/agents/bob/state", bob, map[string]string{"state": "available"}, nil)
+	for _, did := range []string{"2000", "1000"} {
+		go func() {
+			_, _ = sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", did, sipAddr, "-d", "60000", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(freePort(t, true)))
+		}()
+	}
+	sue := s.login("sue")
+	up := s.waitInteraction(sue, "state=active", func(it interaction) bool { return it.AgentID == "bob" })
+	queued := s.waitInteraction(sue, "state=queued", func(it interaction) bool { return it.Queue == "sales" })
+	s.kill(syscall.SIGKILL)
+
+	s2 := start(t, dir)
+	sue = s2.login("sue")
+	var a, q interaction
+	s2.call("GET", "/api/v1/interactions/"+up.ID, sue, nil, &a)
+	s2.call("GET", "/api/v1/interactions/"+queued.ID, sue, nil, &q)
+	if a.State != "wrapup" || q.State != "abandoned" {
+		t.Fatalf("after restart: call that was up is %s, queued call is %s", a.State, q.State)
+	}
+	for _, it := range []interaction{a, q} {
+		evs := s2.events(sue, it.SessionID)
+		last := evs[len(evs)-1]
+		for i := len(evs) - 1; i >= 0; i-- {
+			if evs[i].Type == "interaction.end" || evs[i].Type == "interaction.abandon" {
+				last = evs[i]
+				break
+			}
+		}
+		if !strings.Contains(last.Reason, "restart") {
+			t.Fatalf("interaction %s reconciled without a reason: %+v", it.ID, last)
+		}
+	}
 }
