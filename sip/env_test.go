@@ -214,6 +214,8 @@ type testEnv struct {
 	calls *fakeCalls
 	media *fakeMedia
 	clock *fakeClock
+	// stopRun ends Run and waits for it (the cleanup does it too).
+	stopRun func()
 }
 
 type fakeClock struct {
@@ -270,20 +272,24 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *testEnv {
 	case err := <-done:
 		t.Fatalf("Run: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	e.stopRun = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("Run did not return")
 			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("Run did not return")
-		}
-		if err := e.media.balanced(); err != nil {
-			t.Errorf("media: %v", err)
-		}
-	})
+			if err := e.media.balanced(); err != nil {
+				t.Errorf("media: %v", err)
+			}
+		})
+	}
+	t.Cleanup(e.stopRun)
 	return e
 }
 

@@ -604,13 +604,9 @@ func TestShutdownEndsCalls(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
 
-	// Stop the server the way its owner would.
-	srvCtx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = srvCtx
-	e.srv.closing.Store(true)
-	close(e.srv.stop)
-	e.srv.stop = make(chan struct{}) // Run closes its own copy again at cleanup
+	waitState(t, queued, StateNew)
+	stopped := make(chan struct{})
+	go func() { e.stopRun(); close(stopped) }()
 
 	var de *sipgo.ErrDialogResponse
 	if err := recv(t, done, "WaitAnswer"); !errors.As(err, &de) || de.Res.StatusCode != 503 {
@@ -624,6 +620,10 @@ func TestShutdownEndsCalls(t *testing.T) {
 	}
 	if got[answeredCall] != ReasonShutdown || got[queued] != ReasonShutdown {
 		t.Fatalf("ended %v", got)
+	}
+	recv(t, stopped, "Run to return")
+	if _, err := e.srv.RingDevice(ctx, "bob", nil); !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("RingDevice after Run: %v", err)
 	}
 }
 
