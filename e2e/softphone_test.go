@@ -78,7 +78,7 @@ func TestTrunkCallToBrowserSoftphone(t *testing.T) {
 	mediaPort := freePort(t, true)
 	done := make(chan string, 1)
 	go func() {
-		out, err := sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "6000", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(mediaPort))
+		out, err := sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "9000", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(mediaPort))
 		if err != nil {
 			out = "FAILED: " + err.Error() + "\n" + out
 		}
@@ -115,6 +115,15 @@ func TestTrunkCallToBrowserSoftphone(t *testing.T) {
 		t.Fatalf("sipp's media port got %d packets in 2 s after the answer", n)
 	}
 	screenshot(t, agent, "desktop-call.png")
+	// Hold: the caller hears hold music (packets keep coming); resume bridges again.
+	run(t, agent, "hold", chromedp.Click(chromedp.CSS("#call-hold")))
+	waitText(t, agent, "#call-state", "held")
+	music := capture(t, mediaPort, time.Second)
+	if n := music(); n < 25 {
+		t.Fatalf("the caller got %d packets in 1 s on hold: no hold music", n)
+	}
+	run(t, agent, "resume", chromedp.Click(chromedp.CSS("#call-hold")))
+	waitText(t, agent, "#call-state", "active")
 	if out := <-done; strings.HasPrefix(out, "FAILED") {
 		t.Fatalf("sipp: %s", out)
 	}

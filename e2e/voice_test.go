@@ -500,3 +500,48 @@ func TestSIGKILLWithCallsUpAndQueued(t *testing.T) {
 		}
 	}
 }
+
+// A caller whose media stops is hung up after media.media_timeout, with that reason.
+func TestMediaTimeoutEndsCall(t *testing.T) {
+	s := start(t, t.TempDir(), writeConfig(t, "media:\n  media_timeout: 2s\n"))
+	sipAddr := s.sipAddr()
+	// The scenario plays ~2 s of audio and then keeps the call up in silence; Omnigate
+	// hangs up first, so sipp's own BYE never happens (its exit status says so).
+	sippPort, mediaPort := freePort(t, false), freePort(t, true)
+	go func() {
+		_, _ = sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "12000", "-p", strconv.Itoa(sippPort), "-mp", strconv.Itoa(mediaPort))
+	}()
+	sue := s.login("sue")
+	it := s.waitInteraction(sue, "state=abandoned", func(it interaction) bool { return it.Queue == "sales" })
+	e := s.waitEvent(sue, it.SessionID, func(e event) bool { return e.Type == "interaction.abandon" })
+	if !strings.Contains(e.Reason, "media timeout") {
+		t.Fatalf("abandoned for %q, want media timeout", e.Reason)
+	}
+}
+
+// A call from a customer's number joins the session the customer already has open
+// (a work item about them here), so a chat, a case and a call are one session.
+func TestCallJoinsCustomersOpenSession(t *testing.T) {
+	s := start(t, t.TempDir())
+	sipAddr := s.sipAddr()
+	admin := s.login("admin")
+	var wi interaction
+	if code := s.call("POST", "/api/v1/interactions", admin, map[string]any{"channel": "workitem", "queue": "support", "subject": "Refund",
+		"customer": map[string]string{"name": "Dana Peeters", "phone": "+3225550123"}}, &wi); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	_, _ = sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "300", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(freePort(t, true)))
+	sue := s.login("sue")
+	call := s.waitInteraction(sue, "state=abandoned", func(it interaction) bool { return it.Queue == "sales" })
+	if call.SessionID != wi.SessionID {
+		t.Fatalf("the call opened session %s; the customer's open session is %s", call.SessionID, wi.SessionID)
+	}
+	var sess struct {
+		State        string        `json:"state"`
+		Interactions []interaction `json:"interactions"`
+	}
+	s.call("GET", "/api/v1/sessions/"+wi.SessionID, sue, nil, &sess)
+	if sess.State != "open" || len(sess.Interactions) != 2 {
+		t.Fatalf("session: %+v", sess)
+	}
+}
