@@ -36,11 +36,17 @@ var ErrVoiceFailed = errors.New("call failed")
 // MaxSDPBytes bounds an SDP answer from a browser.
 const MaxSDPBytes = 64 << 10
 
-func (s *Server) voice() (Voice, error) {
-	if s.opt.Voice == nil {
-		return nil, fmt.Errorf("voice gateway: %w", errUnavailable)
+// agentVoice is the start of every voice endpoint: the agent in the path must be
+// the caller, and the gateway must be there.
+func (s *Server) agentVoice(r *http.Request, p *principal) (string, Voice, error) {
+	id := r.PathValue("id")
+	if err := selfOnly(p, id); err != nil {
+		return "", nil, err
 	}
-	return s.opt.Voice, nil
+	if s.opt.Voice == nil {
+		return "", nil, fmt.Errorf("voice gateway: %w", errUnavailable)
+	}
+	return id, s.opt.Voice, nil
 }
 
 type sdpJSON struct {
@@ -62,11 +68,7 @@ func (q *sdpJSON) validate() error {
 }
 
 func (s *Server) softphoneOffer(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id := r.PathValue("id")
-	if err := selfOnly(p, id); err != nil {
-		return err
-	}
-	v, err := s.voice()
+	id, v, err := s.agentVoice(r, p)
 	if err != nil {
 		return err
 	}
@@ -82,11 +84,7 @@ func (s *Server) softphoneOffer(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (s *Server) softphoneAnswer(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id := r.PathValue("id")
-	if err := selfOnly(p, id); err != nil {
-		return err
-	}
-	v, err := s.voice()
+	id, v, err := s.agentVoice(r, p)
 	if err != nil {
 		return err
 	}
@@ -102,11 +100,7 @@ func (s *Server) softphoneAnswer(w http.ResponseWriter, r *http.Request, p *prin
 }
 
 func (s *Server) softphoneClose(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id := r.PathValue("id")
-	if err := selfOnly(p, id); err != nil {
-		return err
-	}
-	v, err := s.voice()
+	id, v, err := s.agentVoice(r, p)
 	if err != nil {
 		return err
 	}
@@ -137,11 +131,7 @@ func (q *dialRequest) validate() error {
 }
 
 func (s *Server) dial(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id := r.PathValue("id")
-	if err := selfOnly(p, id); err != nil {
-		return err
-	}
-	v, err := s.voice()
+	id, v, err := s.agentVoice(r, p)
 	if err != nil {
 		return err
 	}

@@ -4,54 +4,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omnigate/omnigate/internal/testkit"
+
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
-// browser starts headless Chromium for the test and returns a context for it.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		path, err = exec.LookPath("chromium-browser")
-	}
-	requirePeer(t, "chromium", err)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.WindowSize(1280, 860),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	if err := chromedp.Do(bctx); err != nil {
-		cancelB()
-		cancelA()
-		requirePeer(t, "chromium", err)
-	}
-	t.Cleanup(func() {
-		cancelB()
-		cancelA()
-	})
-	return bctx
-}
+// browser starts headless Chromium for the test.
+func browser(t *testing.T) context.Context { return testkit.Chromium(t) }
 
 // tab opens a tab in a fresh browser context (its own cookies and storage).
 func tab(t *testing.T, b context.Context) context.Context {
@@ -139,16 +104,7 @@ func TestChatEndToEndInChromium(t *testing.T) {
 	agent := tab(t, b)
 	cust := tab(t, b)
 
-	run(t, agent, "agent logs in",
-		chromedp.Navigate(s.base+"/desktop/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-username")),
-		chromedp.SendKeys(chromedp.CSS("#login-username"), "alice"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), "alice"),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#presence-available")),
-		chromedp.Click(chromedp.CSS("#presence-available")),
-	)
-	waitText(t, agent, "#presence-state", "available")
+	signIn(t, agent, s.base, "alice")
 
 	run(t, cust, "customer starts a chat",
 		chromedp.Navigate(s.base+"/demo/chat"),
@@ -244,4 +200,20 @@ func TestChatEndToEndInChromium(t *testing.T) {
 	}
 	waitText(t, cust, "#chat-status", "ended")
 	screenshot(t, agent, "desktop-done.png")
+}
+
+// signIn logs a demo agent in to the desktop (password = name) and makes it
+// available.
+func signIn(t *testing.T, ctx context.Context, base, user string) {
+	t.Helper()
+	run(t, ctx, user+" signs in",
+		chromedp.Navigate(base+"/desktop/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-username")),
+		chromedp.SendKeys(chromedp.CSS("#login-username"), user),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), user),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#presence-available")),
+		chromedp.Click(chromedp.CSS("#presence-available")),
+	)
+	waitText(t, ctx, "#presence-state", "available")
 }

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/omnigate/omnigate/internal/testkit"
 )
 
 var binary string
@@ -38,17 +40,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requirePeer skips a test whose real peer is missing, except in CI, where it fails.
-func requirePeer(t *testing.T, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
-}
+func requirePeer(t *testing.T, what string, err error) { testkit.RequirePeer(t, what, err) }
 
 // server is one running omnigate process.
 type server struct {

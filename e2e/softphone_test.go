@@ -63,17 +63,8 @@ func TestTrunkCallToBrowserSoftphone(t *testing.T) {
 	sipAddr := s.sipAddr()
 	b := browser(t)
 	agent := tab(t, b)
-	run(t, agent, "alice logs in",
-		chromedp.Navigate(s.base+"/desktop/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-username")),
-		chromedp.SendKeys(chromedp.CSS("#login-username"), "alice"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), "alice"),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#presence-available")),
-	)
+	signIn(t, agent, s.base, "alice")
 	waitText(t, agent, "#softphone-state", "connected")
-	run(t, agent, "available", chromedp.Click(chromedp.CSS("#presence-available")))
-	waitText(t, agent, "#presence-state", "available")
 
 	mediaPort := freePort(t, true)
 	done := make(chan string, 1)
@@ -167,15 +158,7 @@ func TestOutboundCallThroughTrunk(t *testing.T) {
 
 	b := browser(t)
 	agent := tab(t, b)
-	run(t, agent, "alice logs in",
-		chromedp.Navigate(s.base+"/desktop/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-username")),
-		chromedp.SendKeys(chromedp.CSS("#login-username"), "alice"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), "alice"),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#presence-available")),
-		chromedp.Click(chromedp.CSS("#presence-available")),
-	)
+	signIn(t, agent, s.base, "alice")
 	waitText(t, agent, "#softphone-state", "connected")
 	run(t, agent, "dial",
 		chromedp.WaitVisible(chromedp.CSS("#dial-open")),

@@ -55,12 +55,9 @@ func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Pres
 	}
 	e.lock()
 	defer e.unlock()
-	a := e.agents[agentID]
-	if a == nil {
-		return AgentView{}, fmt.Errorf("agent %s: %w", agentID, ErrNotFound)
-	}
-	if by.Role == ActorAgent && by.ID != agentID {
-		return AgentView{}, fmt.Errorf("agent %s may not change %s: %w", by.ID, agentID, ErrForbidden)
+	a, err := e.agentFor(agentID, by)
+	if err != nil {
+		return AgentView{}, err
 	}
 	if err := e.setPresence(ctx, a, ev, reason, by.name(), e.clock.Now()); err != nil {
 		return AgentView{}, err
@@ -75,12 +72,9 @@ func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Pres
 func (e *Engine) RequestExtraContact(ctx context.Context, agentID string, by Actor) (AgentView, error) {
 	e.lock()
 	defer e.unlock()
-	a := e.agents[agentID]
-	if a == nil {
-		return AgentView{}, fmt.Errorf("agent %s: %w", agentID, ErrNotFound)
-	}
-	if by.Role == ActorAgent && by.ID != agentID {
-		return AgentView{}, fmt.Errorf("agent %s may not ask for %s: %w", by.ID, agentID, ErrForbidden)
+	a, err := e.agentFor(agentID, by)
+	if err != nil {
+		return AgentView{}, err
 	}
 	if a.Presence != session.Available {
 		return AgentView{}, fmt.Errorf("agent %s is %s, not available: %w", agentID, a.Presence, ErrConflict)
@@ -214,4 +208,16 @@ func (e *Engine) Offers(agentID string) []OfferView {
 		out = append(out, e.offerView(it))
 	}
 	return out
+}
+
+// agentFor finds the agent an actor acts on: agents only for themselves.
+func (e *Engine) agentFor(agentID string, by Actor) (*agent, error) {
+	a := e.agents[agentID]
+	if a == nil {
+		return nil, fmt.Errorf("agent %s: %w", agentID, ErrNotFound)
+	}
+	if by.Role == ActorAgent && by.ID != agentID {
+		return nil, fmt.Errorf("agent %s may not act for %s: %w", by.ID, agentID, ErrForbidden)
+	}
+	return a, nil
 }

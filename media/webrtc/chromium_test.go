@@ -8,11 +8,11 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omnigate/omnigate/internal/testkit"
 
 	"github.com/chromedp/chromedp"
 	"github.com/omnigate/omnigate/media"
@@ -96,50 +96,7 @@ type pageStats struct {
 }
 
 // chromium starts headless Chromium with a fake microphone and returns a tab.
-// Without Chromium the test is skipped, except in CI, where it must run.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		path, err = exec.LookPath("chromium-browser")
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required in CI: %v", err)
-		}
-		t.Skipf("chromium not available: %v", err)
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		// No --remote-debugging-port: chromedp v0.23 speaks to the browser over a
-		// pipe (--remote-debugging-pipe), which needs no port and no websocket.
-	)
-	ctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelB()
-		cancelA()
-	})
-	// The first run starts the browser and binds the tab to this long-lived
-	// context; a per-step timeout context here would kill the tab with it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium %s: %v", path, err)
-	}
-	return ctx
-}
+func chromium(t *testing.T) context.Context { return testkit.Chromium(t) }
 
 // tone440 is one second of a 440 Hz sine at about −12 dBFS: 440 whole cycles, so it
 // loops without a click.
