@@ -68,6 +68,7 @@ type sipConfig struct {
 	PublicHost    string            `mapstructure:"public_host"`
 	RingTimeout   time.Duration     `mapstructure:"ring_timeout"`
 	Digest        []string          `mapstructure:"digest_algorithms"`
+	MaxCalls      int               `mapstructure:"max_calls"`
 	OutboundTrunk string            `mapstructure:"outbound_trunk"`
 	Trunks        []trunkConfig     `mapstructure:"trunks"`
 	DIDs          map[string]string `mapstructure:"dids"`
@@ -182,6 +183,7 @@ func setDefaults(v *viper.Viper) {
 	// One challenge only by default: some phones (baresip 1.0's libre among them) give
 	// up on a 401 that offers an algorithm they do not know next to MD5.
 	v.SetDefault("sip.digest_algorithms", []string{"MD5"})
+	v.SetDefault("sip.max_calls", 0)
 	v.SetDefault("media.rtp_ip", "127.0.0.1")
 	v.SetDefault("media.rtp_port_min", 10000)
 	v.SetDefault("media.rtp_port_max", 20000)
@@ -373,6 +375,7 @@ func (c *fileConfig) sip() (sip.Config, error) {
 		Realm: c.SIP.Realm, PublicHost: c.SIP.PublicHost, DIDs: c.SIP.DIDs, OfferRingTimeout: c.SIP.RingTimeout,
 		DigestAlgorithms: c.SIP.Digest,
 	}
+	sc.Limits.MaxCalls = c.SIP.MaxCalls
 	queues := map[string]bool{}
 	for _, q := range c.Queues {
 		queues[q.Name] = true
