@@ -159,8 +159,15 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	if vc.met, err = metrics.NewVoice(reg, vc); err != nil {
 		return err
 	}
+	sipOn := true
 	if err := sipSrv.Listen(); err != nil {
-		return err
+		if !isDemo {
+			return err
+		}
+		// The demo must start with no other step: without its SIP port (another
+		// SIP server has it) it runs without trunk calls and says so.
+		log.Warn("SIP is off: its port is taken; set OMNIGATE_SIP_ADDR to another", "err", err)
+		sipOn = false
 	}
 	unsubscribe := vc.start()
 	defer unsubscribe()
@@ -201,6 +208,9 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	sipDone := make(chan struct{})
 	wg.Go(func() {
 		defer close(sipDone)
+		if !sipOn {
+			return
+		}
 		if err := sipSrv.Run(sipCtx); err != nil {
 			log.Error("sip", "err", err)
 		}
@@ -268,7 +278,11 @@ func displayAddr(a net.Addr) string {
 
 func banner(w io.Writer, base, where string, isDemo bool, c fileConfig, sipAddr, iceAddr netip.AddrPort) {
 	fmt.Fprintf(w, "Omnigate is running (store: %s)\n", where)
-	fmt.Fprintf(w, "  SIP (UDP, TCP):   %s   WebRTC ICE (UDP): %s\n", sipAddr, iceAddr)
+	sipText := "off (its port is taken)"
+	if sipAddr.IsValid() {
+		sipText = sipAddr.String()
+	}
+	fmt.Fprintf(w, "  SIP (UDP, TCP):   %s   WebRTC ICE (UDP): %s\n", sipText, iceAddr)
 	fmt.Fprintf(w, "  Agent desktop:    %s/desktop/\n", base)
 	fmt.Fprintf(w, "  Customer chat:    %s/demo/chat\n", base)
 	fmt.Fprintf(w, "  API (OpenAPI):    %s/api/v1/openapi.yaml\n", base)
