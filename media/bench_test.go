@@ -47,6 +47,58 @@ func TestRelayPathDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestDirectRelayPathDoesNotAllocate pins 0 allocations for what an RTPLeg's reader
+// does per packet when a bridge relays it directly: ingest, then relayDirect into the
+// attached direction (unmarshal, transcode, rewrite, marshal), including the first
+// packet's drain of what was queued before the bridge attached.
+func TestDirectRelayPathDoesNotAllocate(t *testing.T) {
+	l := newIngestLeg()
+	raw := marshalSeed(&rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 7}, Payload: frameOf(0x55)})
+	from := netip.MustParseAddrPort("192.0.2.1:4000")
+	seq := uint16(0)
+	next := func(b *PacketBuf) {
+		seq++
+		b.N, b.From = copy(b.Data[:], raw), from
+		binary.BigEndian.PutUint16(b.Data[2:], seq)
+	}
+	// Two packets wait in the queue, as while a caller was queued with music.
+	b := l.q.First()
+	for range 2 {
+		next(b)
+		if !l.ingest(b, time.Now()) {
+			t.Fatal("valid packet refused")
+		}
+		b = l.q.Push(b, time.Now())
+	}
+
+	to := newMemLeg("b", PCMA, 96)
+	to.discard = true
+	d := newDirection(l, NewOutbound(to), nil, l.log)
+	l.attachDirect(d)
+	if n := testing.AllocsPerRun(1000, func() {
+		next(b)
+		if !l.ingest(b, time.Now()) || !l.relayDirect(b, time.Now()) {
+			t.Fatal("packet not relayed directly")
+		}
+	}); n != 0 {
+		t.Errorf("ingest+relayDirect: %.1f allocations per packet", n)
+	}
+	// AllocsPerRun makes one warm-up call; every call relays the packet, and the first
+	// also the two queued ones.
+	if got, want := d.relayed.Load(), uint64(1001+2); got != want {
+		t.Errorf("relayed %d, want %d", got, want)
+	}
+	if len(l.q.queue) != 0 || l.q.Dropped() != 0 {
+		t.Errorf("queue after drain: %d queued, %d dropped", len(l.q.queue), l.q.Dropped())
+	}
+
+	l.detachDirect(d)
+	next(b)
+	if !l.ingest(b, time.Now()) || l.relayDirect(b, time.Now()) {
+		t.Fatal("relayed directly after detach")
+	}
+}
+
 // BenchmarkRelayRewrite is the in-process part of relaying one packet: payload-type
 // mapping, (transcoding,) SSRC/sequence/timestamp rewrite and marshalling into the
 // far leg's buffer. No sockets.
@@ -74,7 +126,7 @@ func BenchmarkRelayRewrite(b *testing.B) {
 
 // BenchmarkRelay pushes packets through a Bridge between two RTPLegs on loopback:
 // a sender peer → leg A → bridge → leg B → a receiver peer, with up to eight packets
-// in flight. ns/op is wall time per relayed packet; cpu-ns/pkt is the CPU the whole
+// in flight. Leg A's reader goroutine relays each packet itself (the direct path). ns/op is wall time per relayed packet; cpu-ns/pkt is the CPU the whole
 // process spent per packet. Both include the test peers' own send and receive
 // syscalls (two of the four per packet); allocs/op counts the whole process.
 func BenchmarkRelay(b *testing.B) {

@@ -19,21 +19,26 @@ const maxReadErrors = 1000
 // BridgeConfig configures a Bridge.
 type BridgeConfig struct {
 	// OnDTMF is called once per key pressed on either leg, with the leg it came from.
-	// It runs on the relaying goroutine: it must return quickly and must not call
-	// Stop (hand the digit to the owner instead).
+	// It runs on the relaying goroutine (an RTPLeg's reader, or the bridge's own for
+	// other legs): it must return quickly and must not call Stop (hand the digit to
+	// the owner instead).
 	OnDTMF func(from Leg, digit byte)
 	// Logger gets the bridge's few log lines; nil discards them.
 	Logger *slog.Logger
 }
 
-// Bridge relays two legs at the RTP level: one goroutine per direction reads a packet
-// from one leg and writes it through the other leg's Outbound. On the way it maps the
+// Bridge relays two legs at the RTP level: each direction reads a packet from one leg
+// and writes it through the other leg's Outbound. When the source leg is an RTPLeg,
+// the leg's own reader goroutine does that inline, right after it read and accepted
+// the datagram (one goroutine, no hand-off); any other leg (a WebRTC leg) gets a
+// goroutine of the bridge's that loops on ReadRTP. On the way it maps the
 // payload types (audio and telephone-event, per leg), transcodes PCMU↔PCMA in place
 // when the legs' codecs differ, reports DTMF, and drops what the far leg cannot take
 // (comfort noise, telephone-event it did not negotiate).
 //
-// Stop ends the relay and waits for both goroutines; the legs stay open, because legs
-// outlive bridges. A leg must not be read by two bridges at once.
+// Stop ends the relay and waits for its goroutines and for any relay call in flight on
+// a leg's reader; the legs stay open, because legs outlive bridges. A leg must not be
+// read by two bridges at once.
 type Bridge struct {
 	a, b     *Outbound
 	dirs     [2]*direction
@@ -72,23 +77,45 @@ func StartBridge(a, b *Outbound, cfg BridgeConfig) *Bridge {
 	br.dirs[0] = newDirection(a.Leg(), b, cfg.OnDTMF, log)
 	br.dirs[1] = newDirection(b.Leg(), a, cfg.OnDTMF, log)
 	for _, d := range br.dirs {
+		if src, ok := d.from.(directSource); ok {
+			d.direct = src
+			src.attachDirect(d)
+			continue
+		}
 		br.wg.Go(func() { d.run(&br.stopping) })
 	}
 	return br
 }
 
-// Stop ends the relay and returns after both goroutines have exited. It leaves the
-// legs open and their read deadlines cleared. It is idempotent.
+// directSource is a leg whose reader goroutine can relay a bridge direction itself
+// (RTPLeg). attachDirect routes every accepted packet to d.consume instead of ReadRTP;
+// detachDirect undoes it and returns only when d is no longer being called.
+type directSource interface {
+	attachDirect(d *direction)
+	detachDirect(d *direction)
+}
+
+// Stop ends the relay and returns after its goroutines have exited and no relay call
+// is in flight on a leg's reader: once it returns, nothing more is relayed. It leaves
+// the legs open and their read deadlines cleared. It is idempotent. It must not be
+// called from OnDTMF.
 func (br *Bridge) Stop() {
 	br.stopOnce.Do(func() {
 		br.stopping.Store(true)
 		now := time.Now()
-		la, lb := br.a.Leg(), br.b.Leg()
-		_ = la.SetReadDeadline(now)
-		_ = lb.SetReadDeadline(now)
+		for _, d := range br.dirs {
+			if d.direct != nil {
+				d.direct.detachDirect(d)
+			} else {
+				_ = d.from.SetReadDeadline(now)
+			}
+		}
 		br.wg.Wait()
-		_ = la.SetReadDeadline(time.Time{})
-		_ = lb.SetReadDeadline(time.Time{})
+		for _, d := range br.dirs {
+			if d.direct == nil {
+				_ = d.from.SetReadDeadline(time.Time{})
+			}
+		}
 	})
 }
 
@@ -97,10 +124,12 @@ func (br *Bridge) Stats() BridgeStats {
 	return BridgeStats{AToB: br.dirs[0].stats(), BToA: br.dirs[1].stats()}
 }
 
-// direction is one half of a bridge. Everything but the counters belongs to its
-// goroutine.
+// direction is one half of a bridge. Everything but the counters belongs to whoever
+// relays it: its goroutine (run), or the source leg's reader (consume) when direct is
+// set.
 type direction struct {
 	from     Leg
+	direct   directSource // from, when its reader calls consume; set before start
 	to       Writer
 	log      *slog.Logger
 	onDTMF   func(Leg, byte)
@@ -168,6 +197,16 @@ func (d *direction) run(stopping *atomic.Bool) {
 		errs = 0
 		d.relay(&d.pkt)
 	}
+}
+
+// consume relays one datagram that the source leg's reader has read and accepted
+// (valid RTP of a negotiated payload type). The payload is rewritten in place in data,
+// which the leg reuses once consume returns.
+func (d *direction) consume(data []byte) {
+	if d.pkt.Unmarshal(data) != nil {
+		return // the leg validated it; cannot happen
+	}
+	d.relay(&d.pkt)
 }
 
 // relay forwards one packet: the whole per-packet work of a bridge, without I/O.

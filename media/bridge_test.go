@@ -3,6 +3,7 @@ package media
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,75 @@ func TestBridgeFiltersComfortNoise(t *testing.T) {
 	ps := b.packets()
 	if ps[1].SequenceNumber != ps[0].SequenceNumber+1 || math.Abs(float64(ps[1].Timestamp-ps[0].Timestamp)) != 320 {
 		t.Errorf("around CN: seq %d→%d ts %d→%d", ps[0].SequenceNumber, ps[1].SequenceNumber, ps[0].Timestamp, ps[1].Timestamp)
+	}
+}
+
+// TestBridgeRelaysOnTheLegsReaders: between two RTPLegs the bridge starts no goroutine
+// of its own; each leg's reader relays its packets.
+func TestBridgeRelaysOnTheLegsReaders(t *testing.T) {
+	r := newBridgeRig(t, PCMU, PCMA, 0, 0)
+	goleak.VerifyNone(t, r.beforeBridge)
+	for _, d := range r.br.dirs {
+		if d.direct == nil {
+			t.Fatalf("direction from %s is not direct", d.from.ID())
+		}
+	}
+	r.prime(t)
+	if st := r.br.Stats(); st.AToB.Relayed != 1 || st.BToA.Relayed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestBridgeRelaysWhatWasQueued: fresh packets a leg queued before the bridge came up
+// are relayed first, in order, when the next packet arrives.
+func TestBridgeRelaysWhatWasQueued(t *testing.T) {
+	pool := newTestPool(t, 2)
+	farA, farB := newPeer(t), newPeer(t)
+	legA := newTestLeg(t, pool, RTPLegConfig{ID: "A", Codec: PCMU, Remote: farA.addr()})
+	legB := newTestLeg(t, pool, RTPLegConfig{ID: "B", Codec: PCMU, Remote: farB.addr()})
+	farA.send(legA.LocalAddr(), 0, frameOf(1))
+	farA.send(legA.LocalAddr(), 0, frameOf(2))
+	eventually(t, "two packets queued", func() bool { return legA.Stats().PacketsIn == 2 })
+	br := StartBridge(NewOutbound(legA), NewOutbound(legB), BridgeConfig{})
+	defer br.Stop()
+	farA.send(legA.LocalAddr(), 0, frameOf(3))
+	for want := byte(1); want <= 3; want++ {
+		if got := farB.mustRecv(); got.Payload[0] != want {
+			t.Fatalf("got frame %d, want %d", got.Payload[0], want)
+		}
+	}
+}
+
+// TestBridgeStopUnderLoad: with packets arriving all the time, nothing is relayed
+// once Stop has returned (the reader's call in flight is waited for), and the leg's
+// packets go back to ReadRTP.
+func TestBridgeStopUnderLoad(t *testing.T) {
+	r := newBridgeRig(t, PCMU, PCMU, 0, 0)
+	r.prime(t)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for !stop.Load() {
+			r.farA.send(r.legA.LocalAddr(), 0, frameOf(7))
+			time.Sleep(50 * time.Microsecond)
+		}
+	})
+	eventually(t, "relaying under load", func() bool { return r.br.Stats().AToB.Relayed > 20 })
+	r.br.Stop()
+	after := r.br.Stats().AToB.Relayed
+	outAfter := r.outB.Stats().Packets
+	eventually(t, "leg A still reading", func() bool { return r.legA.Stats().PacketsIn > after+20 })
+	stop.Store(true)
+	wg.Wait()
+	if got := r.br.Stats().AToB.Relayed; got != after {
+		t.Errorf("relayed %d after Stop returned (%d at Stop)", got-after, after)
+	}
+	if got := r.outB.Stats().Packets; got != outAfter {
+		t.Errorf("leg B sent %d more packets after Stop", got-outAfter)
+	}
+	var p rtp.Packet
+	_ = r.legA.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := r.legA.ReadRTP(&p, make([]byte, 1500)); err != nil || p.Payload[0] != 7 {
+		t.Fatalf("leg A ReadRTP after Stop: %v", err)
 	}
 }

@@ -30,8 +30,9 @@
 // tracks. The per-packet calls take caller-owned packet structs and buffers so the
 // relay allocates nothing. A leg reads its socket (or track) on its own goroutine for
 // its whole life and hands packets to ReadRTP through a PacketQueue, which keeps only
-// fresh audio while nobody reads and holds a burst back while a reader catches up.
-// So latching, statistics and the media timeout work whether or not it is bridged:
+// fresh audio while nobody reads and holds a burst back while a reader catches up
+// (an RTPLeg that a Bridge relays skips the queue: see Sending). So latching,
+// statistics and the media timeout work whether or not it is bridged:
 //
 //	unlatched -packet from any source->        latched(src)
 //	latched   -packet from src->               latched(src)
@@ -44,8 +45,11 @@
 // Sending (outbound.go, player.go, bridge.go). Each leg has one Outbound: the single
 // stream its far end hears, with one SSRC and sequence numbers and timestamps that
 // never jump back, whoever feeds it. A Player (ringback, music) or a Bridge claims it;
-// the newest claim wins. A Bridge relays two legs with a goroutine per direction,
-// rewriting payload types, transcoding when the codecs differ and reporting DTMF.
+// the newest claim wins. A Bridge relays two legs, rewriting payload types,
+// transcoding when the codecs differ and reporting DTMF. From an RTPLeg it relays on
+// the leg's own reader goroutine: the reader reads a datagram, ingests it and writes
+// it to the other leg in one pass, with no hand-off between goroutines. From any
+// other leg (media/webrtc's) it runs a goroutine that loops on ReadRTP.
 // Stopping a bridge leaves its legs open: an agent's leg lives the whole shift while
 // calls come and go.
 //
@@ -67,14 +71,18 @@
 // # Goroutines
 //
 // RTPLeg owns two (RTP and RTCP readers), stopped and awaited by Close. A Bridge owns
-// one per direction, stopped and awaited by Stop; a Player owns one, stopped and
+// one per direction whose source is not an RTPLeg, stopped and awaited by Stop; a
+// direction from an RTPLeg runs on that leg's reader, and Stop detaches it and waits
+// for a call in flight (a mutex the reader holds per packet, uncontended but for
+// Stop), so nothing is relayed once Stop returns. A Player owns one, stopped and
 // awaited by Stop. Callbacks (OnTimeout, OnDTMF) run on those goroutines and must
 // only hand the event to the owner.
 //
 // # Performance
 //
-// The relay path (ReadRTP, rewrite, transcode, WriteRTP) makes no allocation per
-// packet; BenchmarkRelay and BenchmarkRelayRewrite in bench_test.go measure it, and
-// BENCHMARKS.md keeps the numbers. The RTP read loop reads through datagramReader so
+// The relay path (ingest and the direct hand-off to the bridge, or ReadRTP; rewrite,
+// transcode, WriteRTP) makes no allocation per packet; BenchmarkRelay and
+// BenchmarkRelayRewrite in bench_test.go measure it, and BENCHMARKS.md keeps the
+// numbers. The RTP read loop reads through datagramReader so
 // a recvmmsg batch reader can be slotted in.
 package media

@@ -154,6 +154,25 @@ func (q *PacketQueue) Read(p *rtp.Packet, buf []byte) error {
 	}
 }
 
+// drainTo hands every queued packet that is still fresh to d, oldest first, and frees
+// the buffers; stale ones are counted as dropped. Only the producer calls it, when a
+// direct consumer has just taken over from Read (see RTPLeg.relayDirect).
+func (q *PacketQueue) drainTo(d *direction, now time.Time) {
+	for {
+		select {
+		case b := <-q.queue:
+			if now.Sub(b.at) > maxQueueAge {
+				q.dropped.Add(1)
+			} else {
+				d.consume(b.Data[:b.N])
+			}
+			q.free <- b
+		default:
+			return
+		}
+	}
+}
+
 // SetReadDeadline sets the deadline for Read; the zero time removes it.
 func (q *PacketQueue) SetReadDeadline(t time.Time) { q.dl.Set(t) }
 

@@ -88,9 +88,11 @@ func (r singleReader) readBatch(bufs []*PacketBuf) (int, error) {
 //
 // Its own reader goroutine reads the RTP socket for the leg's whole life, whether or
 // not anyone relays it, so statistics, latching and the timeout never depend on a
-// bridge being up. Accepted packets wait in a PacketQueue for ReadRTP; when nobody
-// reads, the oldest are dropped. A second goroutine reads RTCP. Close stops both and
-// waits for them.
+// bridge being up. While a Bridge relays the leg, that goroutine relays each accepted
+// packet itself, in the same pass as the read (no hand-off, no second wake-up), and
+// ReadRTP gets nothing. Otherwise accepted packets wait in a PacketQueue for ReadRTP;
+// when nobody reads, the oldest are dropped. A second goroutine reads RTCP. Close
+// stops both and waits for them.
 type RTPLeg struct {
 	id      string
 	codec   Codec
@@ -108,6 +110,12 @@ type RTPLeg struct {
 	hdr   rtp.Header // parsed in place, so CSRC and extension slices are reused
 
 	q *PacketQueue // hand-off to ReadRTP
+
+	// direct is the bridge direction that relays this leg's packets on the reader
+	// goroutine itself, nil when packets go to the queue. dmu is held by the reader
+	// while it calls direct, so detachDirect can wait out a call in flight.
+	direct atomic.Pointer[direction]
+	dmu    sync.Mutex
 
 	mu    sync.Mutex // guards latch, rx and the counters below them
 	latch latch
@@ -135,7 +143,10 @@ type RTPLeg struct {
 	wg        sync.WaitGroup
 }
 
-var _ Leg = (*RTPLeg)(nil)
+var (
+	_ Leg          = (*RTPLeg)(nil)
+	_ directSource = (*RTPLeg)(nil)
+)
 
 // NewRTPLeg starts a leg on pair, which it owns from now on: Close releases it.
 func NewRTPLeg(pair *PortPair, cfg RTPLegConfig) (*RTPLeg, error) {
@@ -237,7 +248,7 @@ func (l *RTPLeg) readLoop() {
 		n, err := l.rd.readBatch(l.batch)
 		now := time.Now()
 		for i := range n {
-			if l.ingest(l.batch[i], now) {
+			if l.ingest(l.batch[i], now) && !l.relayDirect(l.batch[i], now) {
 				l.batch[i] = l.q.Push(l.batch[i], now)
 			}
 		}
@@ -255,6 +266,39 @@ func (l *RTPLeg) readLoop() {
 			_ = l.conn.SetReadDeadline(next)
 		}
 	}
+}
+
+// relayDirect hands an accepted packet to the attached bridge direction, on the
+// reader goroutine, and reports whether there was one; the buffer stays the reader's.
+// Packets that were queued before the direction attached go first, if still fresh.
+// With nothing attached it costs one atomic load.
+func (l *RTPLeg) relayDirect(b *PacketBuf, now time.Time) bool {
+	if l.direct.Load() == nil {
+		return false
+	}
+	l.dmu.Lock()
+	d := l.direct.Load() // again under dmu: detachDirect may have run meanwhile
+	if d != nil {
+		if len(l.q.queue) > 0 {
+			l.q.drainTo(d, now)
+		}
+		d.consume(b.Data[:b.N])
+	}
+	l.dmu.Unlock()
+	return d != nil
+}
+
+// attachDirect makes the reader goroutine relay every accepted packet through d
+// instead of queueing it for ReadRTP. A later attach replaces an earlier one.
+func (l *RTPLeg) attachDirect(d *direction) { l.direct.Store(d) }
+
+// detachDirect stops relaying through d (if d is still the one attached) and returns
+// once no call into d is in flight, so d is never called again. It must not be
+// called from d itself (from OnDTMF).
+func (l *RTPLeg) detachDirect(d *direction) {
+	l.direct.CompareAndSwap(d, nil)
+	l.dmu.Lock() // empty critical section: wait out the reader's call in flight, if any
+	l.dmu.Unlock()
 }
 
 // ended tells a read error that means the leg is closing from a transient one.
@@ -356,7 +400,8 @@ func (l *RTPLeg) reject() {
 }
 
 // ReadRTP returns the next accepted packet from the far end (see Leg). Packets that
-// waited longer than 200 ms are skipped and counted as dropped.
+// waited longer than 200 ms are skipped and counted as dropped. While a Bridge relays
+// the leg directly, packets go to the bridge instead and ReadRTP waits.
 func (l *RTPLeg) ReadRTP(p *rtp.Packet, buf []byte) error { return l.q.Read(p, buf) }
 
 // SetReadDeadline sets the deadline for ReadRTP only; the leg's own reading of its
