@@ -146,14 +146,13 @@ func (o Outcome) String() string {
 // Reasons Calls.Ended is given. They are for logs and timelines; match on them only
 // when the business side needs to know who ended the call.
 const (
-	ReasonCallerHangup    = "caller hung up"     // the far end sent BYE
-	ReasonCallerCancelled = "caller cancelled"   // CANCEL (or an early BYE) before the answer
-	ReasonHangup          = "hung up"            // our Hangup
-	ReasonNoACK           = "no ACK"             // our 2xx was never acknowledged
-	ReasonSessionExpired  = "session expired"    // RFC 4028 refresh missing
-	ReasonShutdown        = "shutdown"           // Run's context ended
-	ReasonTransport       = "transport failure"  // the INVITE transaction failed
-	ReasonRemoteRejected  = "rejected by remote" // never reaches Ended: RingDevice/Dial return it
+	ReasonCallerHangup    = "caller hung up"    // the far end sent BYE (on a desk-phone leg: the agent)
+	ReasonCallerCancelled = "caller cancelled"  // CANCEL (or an early BYE) before the answer
+	ReasonHangup          = "hung up"           // our Hangup
+	ReasonNoACK           = "no ACK"            // our 2xx was never acknowledged
+	ReasonSessionExpired  = "session expired"   // RFC 4028 refresh missing
+	ReasonShutdown        = "shutdown"          // Run's context ended
+	ReasonTransport       = "transport failure" // the INVITE transaction failed
 )
 
 // Call is one SIP call leg as the business side sees it. The identity fields never

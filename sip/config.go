@@ -105,7 +105,8 @@ type Limits struct {
 	MaxHeaders int
 	// MaxLineLength is the longest header line after unfolding (default 4096).
 	MaxLineLength int
-	// MaxVia is the most Via values a request may carry (default 20).
+	// MaxVia is the most Via values a request may carry (default 70: more hops than
+	// Max-Forwards allows cannot be legitimate).
 	MaxVia int
 	// MaxCalls is the most calls at once; more INVITEs get 503 (default 1000).
 	MaxCalls int
@@ -168,7 +169,7 @@ func (c *Config) Defaults() {
 		l.MaxLineLength = 4096
 	}
 	if l.MaxVia == 0 {
-		l.MaxVia = 20
+		l.MaxVia = 70
 	}
 	if l.MaxCalls == 0 {
 		l.MaxCalls = 1000

@@ -12,11 +12,16 @@
 //
 // The guard (guard.go). Every datagram, and every message framed off a TCP or TLS
 // stream, is checked before the stack parses it: size, header count and line length,
-// Via count, Content-Length framing (RFC 3261 §18.3), the stack's own parse, version,
-// mandatory and single-valued headers, method (501/405), Request-URI scheme (416) and
-// Require (420). What fails gets a stateless error response when it is a request we
-// can address, and is dropped otherwise. A stream that loses its framing is closed; a
-// partial message must complete within Limits.StreamTimeout.
+// Via count, Content-Length framing (RFC 3261 §18.3), the top Via, the stack's own
+// parse, version (505), mandatory and single-valued headers (400), method (501/405),
+// Request-URI scheme (416) and Require (420). What fails gets a stateless error
+// response when it is a request we can address, and is dropped otherwise. What passes
+// is handed on in a canonical form: headers unfolded, the whitespace RFC 3261 allows
+// around ';' and '=' removed from Via and address headers (sipgo would keep it in
+// parameter names), and on UDP ";rport" added to the top Via so that every response
+// goes back to the packet's source (Kamailio's force_rport; phones behind NAT need
+// it). A stream that loses its framing is closed once the requests it already carried
+// are answered; a partial message must complete within Limits.StreamTimeout.
 //
 // Authentication (digest.go). Digest with qop=auth, MD5, SHA-256 and SHA-512-256
 // (RFC 7616/8760), one challenge per configured algorithm. Only HA1 values are kept;
@@ -69,6 +74,12 @@
 // is the price of answering malformed requests instead of dropping them. Responses
 // from the far end on connections we opened (trunks over TCP/TLS) are parsed by sipgo
 // alone. The 487 the transaction layer sends for a CANCEL carries a To tag of its own
-// choosing rather than the one of our earlier provisional responses. There is no
-// 100rel (PRACK), so early media is best effort on UDP, and no REFER.
+// choosing rather than the one of our earlier provisional responses. sipgo's RFC 2543
+// transaction matching needs a From tag, so a request with neither an RFC 3261 branch
+// nor a From tag gets 400. The registrar authenticates every REGISTER, so the RFC
+// 4475 registrations that expect 200 get 401 (torture_test.go lists every deviation
+// from the corpus manifest with its reason). sipgo writes no UDP message over
+// sip.UDPMTUSize-200 bytes; this package raises that process-wide setting so that a
+// response to a long request can be sent. There is no 100rel (PRACK), so early media
+// is best effort on UDP, and no REFER; DTMF by SIP INFO is acknowledged, not used.
 package sip

@@ -29,10 +29,11 @@ import (
 
 // verdict is what the guard decided about one message.
 type verdict struct {
-	pass   []byte // the message to hand to the stack, nil for none
-	reply  []byte // a stateless response to send back, nil for none
-	close  bool   // on a stream: the framing is lost, close the connection
-	reason string // why it was refused, for the log
+	pass    []byte // the message to hand to the stack, nil for none
+	request bool   // pass is a request that will get a final response (not an ACK)
+	reply   []byte // a stateless response to send back, nil for none
+	close   bool   // on a stream: the framing is lost, close the connection
+	reason  string // why it was refused, for the log
 }
 
 // guard holds what the checks need.
@@ -44,6 +45,9 @@ type guard struct {
 	supported map[string]bool // option tags we support (Require)
 	log       *slog.Logger
 	refused   atomic.Uint64
+	// closing drops every request once the server winds down: a request handled after
+	// the stack has closed would make it open a fresh socket to answer.
+	closing atomic.Bool
 }
 
 // knownMethods are the methods SIP defines (RFC 3261 and extensions); a known method
@@ -190,6 +194,14 @@ func (g *guard) check(data []byte, src string, stream bool) verdict {
 	if h.bodyAt < 0 {
 		return g.refuse(h, 400, "Bad Request", stream, "no empty line after the headers")
 	}
+	msg = canonical(h, msg[h.bodyAt:], !stream)
+	if !isResponse(h.start) {
+		if via, ok := topVia(h); ok && !validViaParm(via) {
+			// The stack's Via parser drops what it cannot read (parameters included)
+			// without a word, so the guard judges the top Via itself.
+			return g.refuse(h, 400, "Bad Request", false, "malformed top Via")
+		}
+	}
 	parsed, err := g.parser.ParseSIP(msg)
 	if err != nil {
 		if !isResponse(h.start) {
@@ -203,6 +215,9 @@ func (g *guard) check(data []byte, src string, stream bool) verdict {
 	if !ok {
 		return verdict{pass: msg}
 	}
+	if g.closing.Load() {
+		return g.drop("shutting down")
+	}
 	req.SetSource(src)
 	if stream {
 		req.SetTransport("TCP")
@@ -214,13 +229,115 @@ func (g *guard) check(data []byte, src string, stream bool) verdict {
 			return g.drop(why)
 		}
 		res := sip.NewResponseFromRequest(req, code, reason, nil)
+		res.SipVersion = "SIP/2.0"
 		for _, x := range extra {
 			res.AppendHeader(x)
 		}
 		g.refused.Add(1)
 		return verdict{reply: []byte(res.String()), reason: why}
 	}
-	return verdict{pass: msg}
+	return verdict{pass: msg, request: !req.IsAck()}
+}
+
+// canonical rebuilds a message the way the stack reads it best: header lines unfolded;
+// in Via and the address headers (From, To, Contact, Route, Record-Route) the
+// whitespace RFC 3261 allows around ';', '=', ',' (and '/' in Via) removed, because
+// sipgo keeps it in parameter names ("tag " is not "tag"); and, for UDP, ";rport" added
+// to the top Via so the response goes back where the request came from (RFC 3581 as
+// if asked: Kamailio's force_rport), which a phone behind NAT needs. Quoted strings
+// and <...> are left alone, and the body is untouched.
+func canonical(h rawHead, body []byte, forceRport bool) []byte {
+	var b bytes.Buffer
+	b.Grow(len(h.start) + len(body) + 64*len(h.lines))
+	b.WriteString(h.start)
+	b.WriteString("\r\n")
+	topVia := true
+	for _, l := range h.lines {
+		name, val, ok := strings.Cut(l, ":")
+		if ok {
+			switch n := strings.TrimSpace(name); strings.ToLower(n) {
+			case "via", "v":
+				val = tidyParams(val, true)
+				if forceRport && topVia {
+					val = addRport(val)
+				}
+				topVia = false
+				l = n + ": " + val
+			case "from", "f", "to", "t", "contact", "m", "route", "record-route":
+				l = n + ": " + tidyParams(val, false)
+			}
+		}
+		b.WriteString(l)
+		b.WriteString("\r\n")
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	return b.Bytes()
+}
+
+// tidyParams drops the linear whitespace around the separators of a header value,
+// outside quoted strings and <...>.
+func tidyParams(v string, via bool) string {
+	v = strings.TrimSpace(v)
+	out := make([]byte, 0, len(v))
+	inQuote, inAngle := false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case inQuote:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(v) {
+				i++
+				out = append(out, v[i])
+			} else if c == '"' {
+				inQuote = false
+			}
+		case c == '"':
+			inQuote = true
+			out = append(out, c)
+		case c == '<':
+			inAngle = true
+			out = append(out, c)
+		case c == '>':
+			inAngle = false
+			out = append(out, c)
+		case inAngle:
+			out = append(out, c)
+		case c == ';' || c == '=' || c == ',' || via && c == '/':
+			for len(out) > 0 && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t') {
+				out = out[:len(out)-1]
+			}
+			out = append(out, c)
+			for i+1 < len(v) && (v[i+1] == ' ' || v[i+1] == '\t') {
+				i++
+			}
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// addRport adds ";rport" to the first value of a (tidied) Via unless it has one.
+func addRport(v string) string {
+	end := len(v)
+	inQuote := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"':
+			inQuote = !inQuote
+		case c == ',' && !inQuote:
+			end = i
+			i = len(v)
+		}
+	}
+	for _, p := range strings.Split(v[:end], ";")[1:] {
+		k, _, _ := strings.Cut(p, "=")
+		if strings.EqualFold(k, "rport") {
+			return v
+		}
+	}
+	return v[:end] + ";rport" + v[end:]
 }
 
 // checkRequest makes the checks RFC 3261 §8.2 puts before a method's own processing.
@@ -233,6 +350,9 @@ func (g *guard) checkRequest(req *sip.Request) (int, string, []sip.Header, strin
 		if len(req.GetHeaders(name)) == 0 {
 			return 400, "Bad Request", nil, "missing " + name
 		}
+	}
+	if v := req.Via(); !strings.EqualFold(v.ProtocolName, "SIP") || v.ProtocolVersion != "2.0" || !isToken(v.Transport) || !sentByHost(v.Host) {
+		return 400, "Bad Request", nil, "malformed top Via"
 	}
 	for _, name := range [...]string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Type"} {
 		if len(req.GetHeaders(name)) > 1 {
@@ -273,6 +393,118 @@ func (g *guard) checkRequest(req *sip.Request) (int, string, []sip.Header, strin
 		}
 	}
 	return 0, "", nil, ""
+}
+
+// topVia is the first via-parm of the first Via header, tidied.
+func topVia(h rawHead) (string, bool) {
+	for _, l := range h.lines {
+		name, val, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "via", "v":
+			v := tidyParams(val, true)
+			inQuote := false
+			for i := 0; i < len(v); i++ {
+				switch v[i] {
+				case '"':
+					inQuote = !inQuote
+				case ',':
+					if !inQuote {
+						return v[:i], true
+					}
+				}
+			}
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// validViaParm checks "SIP/2.0/transport sent-by *(;param)" (RFC 3261 §25.1).
+func validViaParm(v string) bool {
+	proto, rest, ok := strings.Cut(v, " ")
+	if !ok {
+		return false
+	}
+	p := strings.Split(proto, "/")
+	if len(p) != 3 || !strings.EqualFold(p[0], "SIP") || !isVersion(p[1]) || !isToken(p[2]) {
+		return false // a version other than 2.0 is for the 505 check to answer
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	sentBy, params, _ := strings.Cut(rest, ";")
+	host, port := sentBy, ""
+	if strings.HasPrefix(sentBy, "[") {
+		i := strings.IndexByte(sentBy, ']')
+		if i < 0 {
+			return false
+		}
+		host, port = sentBy[:i+1], sentBy[i+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return false
+			}
+			port = port[1:]
+		}
+	} else if i := strings.LastIndexByte(sentBy, ':'); i >= 0 {
+		host, port = sentBy[:i], sentBy[i+1:]
+	}
+	if !sentByHost(host) {
+		return false
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || len(port) > 5 {
+			return false
+		}
+	}
+	if params == "" {
+		return !strings.HasSuffix(rest, ";")
+	}
+	for _, param := range strings.Split(params, ";") {
+		name, _, _ := strings.Cut(param, "=")
+		if !isToken(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// isVersion matches 1*DIGIT "." 1*DIGIT.
+func isVersion(s string) bool {
+	a, b, ok := strings.Cut(s, ".")
+	return ok && a != "" && b != "" && strings.Trim(a, "0123456789") == "" && strings.Trim(b, "0123456789") == ""
+}
+
+// sentByHost accepts a Via sent-by host: a name, an IPv4 address or a bracketed IPv6
+// reference.
+func sentByHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true // the stack hands IPv6 references over without brackets
+	}
+	if strings.HasPrefix(h, "[") {
+		if !strings.HasSuffix(h, "]") {
+			return false
+		}
+		ip, err := netip.ParseAddr(h[1 : len(h)-1])
+		return err == nil && ip.Is6()
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return h != ""
+}
+
+// isToken reports whether s is a non-empty RFC 3261 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // requestLineStatus looks at a request line the parser refused: a URI of a scheme we
@@ -323,7 +555,7 @@ func (g *guard) drop(why string) verdict {
 // answer, so it returns nil.
 func rawResponse(code int, reason string, h rawHead) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason)
+	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason) // our version, whatever the request's
 	via := false
 	for _, l := range h.lines {
 		name, _, ok := strings.Cut(l, ":")
@@ -429,10 +661,10 @@ func (c *guardedPacketConn) ReadFrom(p []byte) (int, net.Addr, error) {
 type connTracker struct {
 	max, perIP int
 
-	mu    sync.Mutex
-	open  map[*guardedConn]bool
-	byIP  map[netip.Addr]int
-	zero  chan struct{} // closed while no connection is open
+	mu   sync.Mutex
+	open map[*guardedConn]bool
+	byIP map[netip.Addr]int
+	zero chan struct{} // closed while no connection is open
 }
 
 func newConnTracker(max, perIP int) *connTracker {
@@ -529,6 +761,13 @@ type guardedConn struct {
 	partial time.Time // when the oldest incomplete byte arrived
 	seen    bool      // a whole message has arrived (the TLS handshake is done)
 
+	// pending counts requests handed to the stack that have not had their final
+	// response written back yet; a connection closed for a framing error first lets
+	// them be answered (for at most StreamTimeout).
+	pmu     sync.Mutex
+	pending int
+	settled chan struct{} // closed while pending is 0
+
 	closeOnce sync.Once
 }
 
@@ -566,6 +805,9 @@ func (c *guardedConn) Read(p []byte) (int, error) {
 					return 0, errStreamClosed
 				}
 				if vv.pass != nil {
+					if vv.request {
+						c.track(1)
+					}
 					c.out = append(c.out[:0], vv.pass...)
 				}
 				continue
@@ -621,7 +863,36 @@ func (c *guardedConn) refused(v verdict) {
 	if v.reply != nil {
 		c.write(v.reply)
 	}
+	c.pmu.Lock()
+	settled := c.settled
+	c.pmu.Unlock()
+	if settled != nil {
+		t := time.NewTimer(c.g.lim.StreamTimeout)
+		select {
+		case <-settled:
+		case <-t.C:
+		}
+		t.Stop()
+	}
 	c.Close()
+}
+
+// track counts requests in flight on this connection (delta +1 when one is handed to
+// the stack, -1 when a final response goes out).
+func (c *guardedConn) track(delta int) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if delta < 0 && c.pending == 0 {
+		return
+	}
+	if c.pending == 0 && delta > 0 {
+		c.settled = make(chan struct{})
+	}
+	c.pending += delta
+	if c.pending == 0 && c.settled != nil {
+		close(c.settled)
+		c.settled = nil
+	}
 }
 
 func (c *guardedConn) write(b []byte) {
@@ -630,12 +901,17 @@ func (c *guardedConn) write(b []byte) {
 	}
 }
 
-// Write bounds every write so a peer that stops reading cannot hold a goroutine.
+// Write bounds every write so a peer that stops reading cannot hold a goroutine. The
+// stack writes one message per call; a final response settles a pending request.
 func (c *guardedConn) Write(b []byte) (int, error) {
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.g.lim.StreamTimeout)); err != nil {
 		return 0, err
 	}
-	return c.Conn.Write(b)
+	n, err := c.Conn.Write(b)
+	if len(b) > 12 && bytes.HasPrefix(b, []byte("SIP/2.0 ")) && b[8] >= '2' && b[8] <= '6' {
+		c.track(-1)
+	}
+	return n, err
 }
 
 func (c *guardedConn) Close() error {

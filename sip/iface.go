@@ -36,6 +36,8 @@ type Calls interface {
 	// (Answer) or give early media (Ringing, EarlyMedia) whenever you like, and expect
 	// Ended exactly once. Return an error to refuse it; the status comes from the error
 	// (ErrDraining 503, ErrBusy 486, ErrUnavailable 480, …) and Ended never comes.
+	// ctx ends when the call does (the caller may cancel while Incoming runs); Incoming
+	// must return promptly then, since the call cannot finish before it has.
 	Incoming(ctx context.Context, c *Call) error
 	// Ended reports that a call that was taken (Incoming returned nil) or handed out
 	// (RingDevice, Dial) is over, whoever ended it; reason is one of the Reason

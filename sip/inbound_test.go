@@ -152,6 +152,18 @@ func TestInboundEarlyMediaThenAnswer(t *testing.T) {
 	}
 	defer sess.Close()
 	call := recv(t, e.calls.incoming, "Incoming")
+	// A client reads its responses as they come (sipgo delivers each on its own
+	// goroutine, so an unread 183 may lose the race to the 200).
+	provisional := make(chan *sip.Response, 4)
+	done := make(chan error, 1)
+	go func() {
+		done <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+			if r.IsProvisional() && r.StatusCode > 100 {
+				provisional <- r
+			}
+			return nil
+		}})
+	}()
 	if err := e.srv.EarlyMedia(call); err != nil {
 		t.Fatal(err)
 	}
@@ -159,24 +171,17 @@ func TestInboundEarlyMediaThenAnswer(t *testing.T) {
 	if mc.remote.Port() != 30002 {
 		t.Fatalf("connect %+v", mc)
 	}
-	var early *sip.Response
-	done := make(chan error, 1)
-	go func() {
-		done <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
-			if r.StatusCode == 183 {
-				early = r
-			}
-			return nil
-		}})
-	}()
-	waitState(t, call, StateEarly)
+	early := recv(t, provisional, "183")
+	if call.State() != StateEarly {
+		t.Fatalf("state %s", call.State())
+	}
 	if err := e.srv.Answer(call); err != nil {
 		t.Fatal(err)
 	}
 	if err := recv(t, done, "WaitAnswer"); err != nil {
 		t.Fatal(err)
 	}
-	if early == nil || len(early.Body()) == 0 || !strings.Contains(string(early.Body()), "m=audio") {
+	if early.StatusCode != 183 || len(early.Body()) == 0 || !strings.Contains(string(early.Body()), "m=audio") {
 		t.Fatalf("183 %v", early)
 	}
 	if toTag(early) != toTag(sess.InviteResponse) {
@@ -349,7 +354,8 @@ func TestDrainRefusesNewCallsKeepsOld(t *testing.T) {
 	}
 }
 
-// reinvite sends a re-INVITE (body nil: offerless) in the dialog and ACKs the 200.
+// reinvite sends a re-INVITE (body nil: offerless, answered in the ACK) in the dialog
+// and ACKs the 200.
 func reinvite(t *testing.T, sess *sipgo.DialogClientSession, body []byte, hdrs ...sip.Header) *sip.Response {
 	t.Helper()
 	ctx := testCtx(t)
@@ -371,6 +377,10 @@ func reinvite(t *testing.T, sess *sipgo.DialogClientSession, body []byte, hdrs .
 			t.Fatal("2xx to re-INVITE without Contact")
 		}
 		ack := sip.NewRequest(sip.ACK, res.Contact().Address)
+		if body == nil {
+			ack.SetBody(offerSDP("127.0.0.1:30000"))
+			ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		}
 		if err := sess.WriteRequest(ack); err != nil {
 			t.Fatal(err)
 		}
@@ -419,8 +429,17 @@ func TestReinviteHoldResume(t *testing.T) {
 	if call.RemoteMedia().Port() != 30010 {
 		t.Fatalf("remote media %v", call.RemoteMedia())
 	}
-	// The answers to each change carry a new SDP version; the refresh the same one.
 	nothing(t, e.calls.holds, "Hold for a refresh")
+	callerHangsUp(t, e, sess)
+}
+
+// callerHangsUp ends an answered call from the carrier's side.
+func callerHangsUp(t *testing.T, e *testEnv, sess *sipgo.DialogClientSession) {
+	t.Helper()
+	if err := sess.Bye(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, e.calls.ended, "Ended")
 }
 
 func TestReinviteEdgeCases(t *testing.T) {
@@ -443,6 +462,7 @@ func TestReinviteEdgeCases(t *testing.T) {
 	if call.State() != StateActive {
 		t.Fatalf("state %s", call.State())
 	}
+	callerHangsUp(t, e, sess)
 }
 
 func TestUpdateRefreshAndHold(t *testing.T) {
@@ -468,6 +488,7 @@ func TestUpdateRefreshAndHold(t *testing.T) {
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("INFO: %v %v", res, err)
 	}
+	callerHangsUp(t, e, sess)
 }
 
 func TestInboundDigestTrunk(t *testing.T) {
@@ -495,7 +516,9 @@ func TestInboundDigestTrunk(t *testing.T) {
 	sess, _ = p.invite(ctx, e.udpAddr(), "1000", offerSDP("127.0.0.1:30000"))
 	defer sess.Close()
 	done := make(chan error, 1)
-	go func() { done <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "trunkuser", Password: "trunkpass"}) }()
+	go func() {
+		done <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "trunkuser", Password: "trunkpass"})
+	}()
 	call := recv(t, e.calls.incoming, "Incoming")
 	if call.Trunk != "digest-carrier" {
 		t.Fatalf("trunk %q", call.Trunk)
@@ -635,4 +658,54 @@ func TestCallerNumberFromPAI(t *testing.T) {
 		t.Fatalf("caller %q", got)
 	}
 	_ = netip.Addr{}
+}
+
+func TestSessionExpiresWithoutRefresh(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MinSessionExpires = time.Second })
+	ctx := testCtx(t)
+	p := newPeer(t, "udp")
+	sess, err := p.invite(ctx, e.udpAddr(), "1000", offerSDP("127.0.0.1:30000"), sip.NewHeader("Session-Expires", "1"), sip.NewHeader("Supported", "timer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	call := recv(t, e.calls.incoming, "Incoming")
+	e.srv.Answer(call)
+	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if se := sess.InviteResponse.GetHeader("Session-Expires"); se == nil || se.Value() != "1;refresher=uac" {
+		t.Fatalf("Session-Expires %v", se)
+	}
+	sess.Ack(ctx)
+	// The carrier never refreshes: we hang up.
+	recv(t, p.byes, "BYE on session expiry")
+	if ended := recv(t, e.calls.ended, "Ended"); ended.reason != ReasonSessionExpired {
+		t.Fatalf("%+v", ended)
+	}
+}
+
+func TestInDialogOptionsAndStrays(t *testing.T) {
+	e := newEnv(t)
+	ctx := testCtx(t)
+	p, sess, _ := answered(t, e, "udp")
+	res, err := sess.Do(ctx, sip.NewRequest(sip.OPTIONS, sess.InviteResponse.Contact().Address))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("in-dialog OPTIONS: %v %v", res, err)
+	}
+	// A BYE and an UPDATE for a dialog that does not exist, a CANCEL for no INVITE.
+	for _, m := range []sip.RequestMethod{sip.BYE, sip.UPDATE, sip.CANCEL} {
+		req := sip.NewRequest(m, sip.Uri{Scheme: "sip", User: "x", Host: "127.0.0.1", Port: int(e.srv.Addr("udp").Port())})
+		to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: "x", Host: "127.0.0.1"}, Params: sip.NewParams()}
+		to.Params.Add("tag", "nosuchdialog")
+		req.AppendHeader(to)
+		res, err := p.cli.Do(ctx, req)
+		if err != nil || res.StatusCode != 481 {
+			t.Fatalf("%s for nothing: %v %v", m, res, err)
+		}
+	}
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, e.calls.ended, "Ended")
 }

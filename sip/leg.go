@@ -202,7 +202,7 @@ type leg struct {
 	lastProv     *sip.Response
 	res2xx       *sip.Response // the 2xx we retransmit until its ACK
 	tx2xx        sip.ServerTransaction
-	awaitSDPAck  bool          // our 2xx carried an offer: the answer comes in the ACK
+	awaitSDPAck  bool // our 2xx carried an offer: the answer comes in the ACK
 	retransmit   time.Duration
 	t2xx, tAck   legTimer
 	tProv, tSess legTimer
@@ -346,6 +346,10 @@ func (l *leg) run() {
 			l.onOutWaitExpired()
 		case <-l.reack():
 			l.resendAck()
+		case ack := <-l.txAcks():
+			// An ACK for our 2xx that reused the INVITE's branch (RFC 2543 style) is
+			// matched to the INVITE transaction instead of reaching OnAck.
+			l.onAck(ack)
 		}
 	}
 }
@@ -417,6 +421,7 @@ func (l *leg) end(reason string, o Outcome) {
 	l.tProv.stop()
 	l.tSess.stop()
 	l.finalOnce.Do(func() { close(l.finalSent) })
+	l.stop() // the call's context: a still-running Incoming learns it is over
 }
 
 func reply(ev legEvent, err error) {
@@ -688,6 +693,14 @@ func (l *leg) expectAck(tx sip.ServerTransaction, res *sip.Response) {
 		l.t2xx.set(l.retransmit)
 	}
 	l.tAck.set(64 * sip.T1)
+}
+
+// txAcks is the 2xx's transaction's ACK channel while we wait for that ACK.
+func (l *leg) txAcks() <-chan *sip.Request {
+	if l.res2xx == nil || l.tx2xx == nil {
+		return nil
+	}
+	return l.tx2xx.Acks()
 }
 
 func (l *leg) retransmit2xx() {

@@ -143,8 +143,8 @@ func TestParseRegisterTortureContacts(t *testing.T) {
 	for _, tc := range []struct {
 		file, contact string
 	}{
-		{"cparam01.dat", "sip:+19725552222@gw1.example.net"},               // ;unknownparam is a contact-param
-		{"cparam02.dat", "sip:+19725552222@gw1.example.net;unknownparam"},  // inside <>: a URI param, kept
+		{"cparam01.dat", "sip:+19725552222@gw1.example.net"},                     // ;unknownparam is a contact-param
+		{"cparam02.dat", "sip:+19725552222@gw1.example.net;unknownparam"},        // inside <>: a URI param, kept
 		{"regescrt.dat", "sip:user@example.com?Route=%3Csip:sip.example.com%3E"}, // escaped header kept
 	} {
 		t.Run(tc.file, func(t *testing.T) {

@@ -260,9 +260,7 @@ func parseSDP(body []byte) (*sdpSession, error) {
 			if cur == nil {
 				continue // session attributes we do not use
 			}
-			if err := cur.attribute(name, value); err != nil {
-				return nil, err
-			}
+			cur.attribute(name, value)
 		case 'i', 'u', 'e', 'p', 'b', 'r', 'z', 'k':
 			// Known and irrelevant to us.
 		default:
@@ -362,7 +360,16 @@ func sdpToken(s string) bool {
 	return s != ""
 }
 
-func (m *sdpMedia) attribute(name, value string) error {
+// attribute records the rtpmap, fmtp and ptime attributes of a media section. A
+// malformed one is ignored, as attributes we do not understand are (RFC 4566 §5.13):
+// RFC 4475's own example SDP carries "a=rtpmap:31 LPC" on a video stream, and refusing
+// the whole call over an attribute of a stream we never use helps nobody. A second
+// rtpmap for a payload type is ignored too: the first one stands.
+func (m *sdpMedia) attribute(name, value string) {
+	_ = m.parseAttribute(name, value)
+}
+
+func (m *sdpMedia) parseAttribute(name, value string) error {
 	switch name {
 	case "rtpmap":
 		ptStr, rest, ok := strings.Cut(value, " ")
@@ -392,6 +399,9 @@ func (m *sdpMedia) attribute(name, value string) error {
 		if _, dup := m.rtpmap[uint8(pt)]; dup {
 			return sdpErr("repeated rtpmap for %d", pt)
 		}
+		if len(m.rtpmap) >= maxSDPFormats {
+			return sdpErr("too many rtpmap lines")
+		}
 		m.rtpmap[uint8(pt)] = rtpMap{name: parts[0], rate: int(rate), channels: ch}
 	case "fmtp":
 		ptStr, rest, ok := strings.Cut(value, " ")
@@ -401,6 +411,9 @@ func (m *sdpMedia) attribute(name, value string) error {
 		}
 		if m.fmtp == nil {
 			m.fmtp = map[uint8]string{}
+		}
+		if _, dup := m.fmtp[uint8(pt)]; dup || len(m.fmtp) >= maxSDPFormats {
+			return sdpErr("repeated or too many fmtp")
 		}
 		m.fmtp[uint8(pt)] = strings.TrimSpace(rest)
 	case "ptime":
@@ -435,11 +448,12 @@ func (m *sdpMedia) codecPT(c codec) (uint8, bool) {
 	return 0, false
 }
 
-// dtmfPT finds a telephone-event/8000 payload type in the stream's formats.
+// dtmfPT finds a telephone-event/8000 payload type in the stream's formats; it is
+// dynamic (96–127) by definition, and a static number is not taken for one.
 func (m *sdpMedia) dtmfPT() (uint8, string, bool) {
 	for _, f := range m.formats {
 		pt, err := strconv.ParseUint(f, 10, 7)
-		if err != nil {
+		if err != nil || pt < 96 {
 			continue
 		}
 		if rm, ok := m.rtpmap[uint8(pt)]; ok && strings.EqualFold(rm.name, "telephone-event") && rm.rate == 8000 {

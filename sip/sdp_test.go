@@ -11,7 +11,9 @@ func sdpLines(lines ...string) []byte { return []byte(strings.Join(lines, "\r\n"
 
 var sdpHead = []string{"v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0"}
 
-func offerWith(lines ...string) []byte { return sdpLines(append(append([]string{}, sdpHead...), lines...)...) }
+func offerWith(lines ...string) []byte {
+	return sdpLines(append(append([]string{}, sdpHead...), lines...)...)
+}
 
 func TestNegotiateOffer(t *testing.T) {
 	for _, tc := range []struct {
@@ -28,6 +30,7 @@ func TestNegotiateOffer(t *testing.T) {
 			offerWith("m=audio 4000 RTP/AVP 8 0 101", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"),
 			codecPCMU, 101, dirSendRecv, false, "192.0.2.1:4000", nil},
 		{"PCMA only", offerWith("m=audio 4000 RTP/AVP 8"), codecPCMA, 0, dirSendRecv, false, "192.0.2.1:4000", nil},
+		{"telephone-event on a static type is ignored", offerWith("m=audio 4000 RTP/AVP 0 13", "a=rtpmap:13 telephone-event/8000"), codecPCMU, 0, dirSendRecv, false, "192.0.2.1:4000", nil},
 		{"no common codec (G.729 only)", offerWith("m=audio 4000 RTP/AVP 18", "a=rtpmap:18 G729/8000"), 0, 0, 0, false, "", ErrNoCommonCodec},
 		{"static type remapped to another codec is not that codec",
 			offerWith("m=audio 4000 RTP/AVP 0", "a=rtpmap:0 G722/8000"), 0, 0, 0, false, "", ErrNoCommonCodec},
@@ -67,35 +70,48 @@ func TestNegotiateOffer(t *testing.T) {
 
 func TestParseSDPRejects(t *testing.T) {
 	for name, body := range map[string][]byte{
-		"empty":                   nil,
-		"no v=":                   sdpLines("o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"v=1":                     sdpLines("v=1", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"no t=":                   sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "m=audio 4000 RTP/AVP 0"),
-		"unknown type letter":     offerWith("x=what", "m=audio 4000 RTP/AVP 0"),
-		"no media":                offerWith(),
-		"no connection":           sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"host name in c=":         sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 media.example.com", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"IP6 tag with IPv4":       sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP6 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"multicast":               sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 224.2.1.1/127", "t=0 0", "m=audio 4000 RTP/AVP 0"),
-		"port count":              offerWith("m=audio 4000/2 RTP/AVP 0"),
-		"port out of range":       offerWith("m=audio 70000 RTP/AVP 0"),
-		"no formats":              offerWith("m=audio 4000 RTP/AVP"),
-		"bad rtpmap":              offerWith("m=audio 4000 RTP/AVP 0", "a=rtpmap:0 PCMU"),
-		"rtpmap type over 127":    offerWith("m=audio 4000 RTP/AVP 0", "a=rtpmap:200 PCMU/8000"),
-		"repeated rtpmap":         offerWith("m=audio 4000 RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=rtpmap:0 PCMU/8000"),
-		"two directions":          offerWith("m=audio 4000 RTP/AVP 0", "a=sendonly", "a=recvonly"),
-		"NUL":                     append(offerWith("m=audio 4000 RTP/AVP 0"), 0),
-		"not type=value":          offerWith("m=audio 4000 RTP/AVP 0", "hello"),
-		"m= before o=":            sdpLines("v=0", "m=audio 4000 RTP/AVP 0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0"),
+		"empty":                    nil,
+		"no v=":                    sdpLines("o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"v=1":                      sdpLines("v=1", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"no t=":                    sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "m=audio 4000 RTP/AVP 0"),
+		"unknown type letter":      offerWith("x=what", "m=audio 4000 RTP/AVP 0"),
+		"no media":                 offerWith(),
+		"no connection":            sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"host name in c=":          sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 media.example.com", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"IP6 tag with IPv4":        sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP6 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"multicast":                sdpLines("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 224.2.1.1/127", "t=0 0", "m=audio 4000 RTP/AVP 0"),
+		"port count":               offerWith("m=audio 4000/2 RTP/AVP 0"),
+		"port out of range":        offerWith("m=audio 70000 RTP/AVP 0"),
+		"no formats":               offerWith("m=audio 4000 RTP/AVP"),
+		"two directions":           offerWith("m=audio 4000 RTP/AVP 0", "a=sendonly", "a=recvonly"),
+		"NUL":                      append(offerWith("m=audio 4000 RTP/AVP 0"), 0),
+		"not type=value":           offerWith("m=audio 4000 RTP/AVP 0", "hello"),
+		"m= before o=":             sdpLines("v=0", "m=audio 4000 RTP/AVP 0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0"),
 		"control char in m= proto": offerWith("m=audio 4000 RTP/\x01AVP 0"),
-		"too large":               offerWith("m=audio 4000 RTP/AVP 0", "a=x:"+strings.Repeat("y", maxSDPSize)),
-		"too many lines":          offerWith(append([]string{"m=audio 4000 RTP/AVP 0"}, strings.Split(strings.Repeat("a=x\n", maxSDPLines), "\n")...)...),
+		"too large":                offerWith("m=audio 4000 RTP/AVP 0", "a=x:"+strings.Repeat("y", maxSDPSize)),
+		"too many lines":           offerWith(append([]string{"m=audio 4000 RTP/AVP 0"}, strings.Split(strings.Repeat("a=x\n", maxSDPLines), "\n")...)...),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := parseSDP(body); !errors.Is(err, ErrBadSDP) {
 				t.Fatalf("err = %v, want ErrBadSDP", err)
 			}
 		})
+	}
+}
+
+// Malformed attributes are ignored, not fatal: the RFC 4475 example SDP has one.
+func TestSDPIgnoresMalformedAttributes(t *testing.T) {
+	s, err := parseSDP(offerWith("m=audio 4000 RTP/AVP 0 12", "a=rtpmap:0 PCMU", "a=rtpmap:200 X/1", "m=video 3227 RTP/AVP 31", "a=rtpmap:31 LPC"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := negotiateOffer(s, codecPCMU); err != nil || a.Codec != codecPCMU {
+		t.Fatalf("%+v %v", a, err)
+	}
+	// The first rtpmap of a payload type stands.
+	s, _ = parseSDP(offerWith("m=audio 4000 RTP/AVP 0", "a=rtpmap:0 G722/8000", "a=rtpmap:0 PCMU/8000"))
+	if _, err := negotiateOffer(s, codecPCMU); !errors.Is(err, ErrNoCommonCodec) {
+		t.Fatalf("second rtpmap overrode the first: %v", err)
 	}
 }
 

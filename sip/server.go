@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,14 @@ var supportedOptions = []string{"timer"}
 
 // byeWait bounds how long a leg waits for the answer to its BYE before it lets go.
 const byeWait = 4 * time.Second
+
+// sipgo refuses to write a UDP message over UDPMTUSize-200 bytes, responses included;
+// a response to a request with a long Via list (RFC 4475's longreq has 30) would then
+// never be sent. IP fragments what the path cannot carry, so allow anything we would
+// accept. (A process-wide setting of the stack: this package owns SIP in the process.)
+func init() {
+	sip.UDPMTUSize = maxMessageSizeCap + 200
+}
 
 // Options are the server's collaborators that are not configuration.
 type Options struct {
@@ -88,8 +97,8 @@ type Server struct {
 	legs       map[string]*leg // by dialog key
 	legsClosed bool            // Run is winding down: no new legs
 	legsWG     sync.WaitGroup
-	hwg    handlerGroup
-	serve  sync.WaitGroup
+	hwg        handlerGroup
+	serve      sync.WaitGroup
 
 	counters counters
 }
@@ -126,17 +135,26 @@ func New(cfg Config, calls Calls, media Media, opt Options) (*Server, error) {
 	}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	ids := map[string]digestSecret{}
-	for i := range cfg.Trunks {
-		t := cfg.Trunks[i]
-		s.trunks[t.Name] = &t
+	// Inbound passwords become HA1 values and are then forgotten (SECURITY.md §3.3);
+	// only the outbound ones, which answer a carrier's challenge, are kept.
+	s.cfg.Trunks = slices.Clone(cfg.Trunks)
+	s.cfg.Users = slices.Clone(cfg.Users)
+	for i := range s.cfg.Trunks {
+		t := &s.cfg.Trunks[i]
 		if t.Username != "" {
-			s.trunkByUser[t.Username] = &t
 			ids[t.Username] = newDigestSecret(t.Username, cfg.Realm, t.Password)
 		}
+		t.Password = ""
+		s.trunks[t.Name] = t
+		if t.Username != "" {
+			s.trunkByUser[t.Username] = t
+		}
 	}
-	for _, u := range cfg.Users {
+	for i := range s.cfg.Users {
+		u := &s.cfg.Users[i]
 		s.users[u.Username] = true
 		ids[u.Username] = newDigestSecret(u.Username, cfg.Realm, u.Password)
+		u.Password = ""
 	}
 	for did, q := range cfg.DIDs {
 		s.dids[didKey(did)] = q
@@ -226,17 +244,9 @@ func (s *Server) Listen() error {
 	if s.listened {
 		return nil
 	}
-	udp, err := net.ListenPacket("udp", s.cfg.Addr)
+	udp, tcp, err := listenPair(s.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("sip listen udp %s: %w", s.cfg.Addr, err)
-	}
-	// TCP on the UDP port, so ":0" gives one port for both.
-	_, udpPort, _ := net.SplitHostPort(udp.LocalAddr().String())
-	host, _, _ := net.SplitHostPort(s.cfg.Addr)
-	tcp, err := net.Listen("tcp", net.JoinHostPort(host, udpPort))
-	if err != nil {
-		udp.Close()
-		return fmt.Errorf("sip listen tcp %s: %w", s.cfg.Addr, err)
+		return err
 	}
 	s.udp, s.tcp = udp, tcp
 	s.ports["udp"] = int(addrOf(udp.LocalAddr()).Port())
@@ -267,6 +277,30 @@ func (s *Server) Listen() error {
 	}
 	s.listened = true
 	return nil
+}
+
+// listenPair binds UDP and TCP on the same port. With port 0 the kernel picks the UDP
+// port, and the TCP one may be taken already: then it tries again (bounded).
+func listenPair(addr string) (net.PacketConn, net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sip listen %s: %w", addr, err)
+	}
+	for attempt := 0; ; attempt++ {
+		udp, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sip listen udp %s: %w", addr, err)
+		}
+		_, udpPort, _ := net.SplitHostPort(udp.LocalAddr().String())
+		tcp, err := net.Listen("tcp", net.JoinHostPort(host, udpPort))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		if port != "0" || attempt == 20 {
+			return nil, nil, fmt.Errorf("sip listen tcp %s: %w", addr, err)
+		}
+	}
 }
 
 // Addr is the local address a transport ("udp", "tcp", "tls") listens on, valid after
@@ -331,11 +365,13 @@ func (s *Server) Run(ctx context.Context) error {
 	// Wind down: refuse new work, end the calls while the transport still carries
 	// their BYEs, then close the sockets and the stack.
 	s.closing.Store(true)
+	s.guard.closing.Store(true)
 	s.legsMu.Lock()
 	s.legsClosed = true
 	s.legsMu.Unlock()
 	close(s.stop)
 	s.legsWG.Wait()
+	s.hwg.closeAndWait()
 	udp.Close()
 	tcp.Close()
 	if tlsL != nil {
@@ -346,7 +382,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ua.Close()
 	s.conns.closeAll()
 	<-s.conns.idle()
-	s.hwg.closeAndWait()
 	return runErr
 }
 
@@ -415,13 +450,26 @@ func (g *handlerGroup) closeAndWait() {
 func (s *Server) handle(h func(*sip.Request, sip.ServerTransaction)) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		if !s.hwg.enter() {
+			// Run has wound down, but the stack was still busy with a request read just
+			// before, and has opened a socket to answer it (its pools were emptied):
+			// answer, then close whatever it opened.
 			if !req.IsAck() {
 				s.respond(tx, req, 503, "Service Unavailable", nil)
 			}
+			s.sweepStack()
 			return
 		}
 		defer s.hwg.leave()
 		h(req, tx)
+	}
+}
+
+// sweepStack closes every connection the stack holds.
+func (s *Server) sweepStack() {
+	for _, n := range []string{"udp", "tcp", "tls"} {
+		if p := s.ua.TransportLayer().Pool(n); p != nil {
+			_ = p.Clear()
+		}
 	}
 }
 
@@ -446,7 +494,9 @@ func (s *Server) respondErr(tx sip.ServerTransaction, req *sip.Request, err erro
 	s.respond(tx, req, code, reason, nil, hdrs...)
 }
 
-func (s *Server) allowHeader() sip.Header { return sip.NewHeader("Allow", strings.Join(handledMethods, ", ")) }
+func (s *Server) allowHeader() sip.Header {
+	return sip.NewHeader("Allow", strings.Join(handledMethods, ", "))
+}
 
 func (s *Server) supportedHeader() sip.Header {
 	return sip.NewHeader("Supported", strings.Join(supportedOptions, ", "))

@@ -56,21 +56,31 @@ func scenario(t *testing.T, name string) string {
 	return p
 }
 
-// TestSippUACCallsDID: sipp's built-in UAC calls DID 1000 through the trunk; the
-// business side answers and hangs up after two seconds (sipp's -d 0 keeps the call
-// until our BYE, which its built-in scenario answers). The call must succeed.
-func TestSippUACCallsDID(t *testing.T) {
-	sippPath(t)
-	e := newEnv(t)
+// answerAll makes the business side answer every call as it comes, then run then (if
+// set) on it.
+func answerAll(t *testing.T, e *testEnv, then func(*Call)) {
 	e.calls.setHook(func(c *Call) error {
 		e.calls.incoming <- c
 		go func() {
 			if err := e.srv.Answer(c); err != nil {
 				t.Errorf("answer: %v", err)
+				return
+			}
+			if then != nil {
+				then(c)
 			}
 		}()
 		return nil
 	})
+}
+
+// TestSippUACCallsDID: sipp's built-in UAC calls DID 1000 through the trunk; the
+// business side answers at once and sipp hangs up two seconds later (-d). The call
+// must succeed.
+func TestSippUACCallsDID(t *testing.T) {
+	sippPath(t)
+	e := newEnv(t)
+	answerAll(t, e, nil)
 	done := make(chan error, 1)
 	go func() {
 		// uac: INVITE, 100/180?/200, ACK, pause -d ms, BYE from sipp.
@@ -93,6 +103,27 @@ func TestSippUACCallsDID(t *testing.T) {
 	}
 	if st := e.srv.Stats(); st.Calls[CallKey{Inbound, OutcomeAnswered}] != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestSippCalleeHangsUp: sipp calls DID 1000 (offering PCMA first); the business side
+// answers and hangs up a second later; sipp must get our BYE and the call succeed.
+func TestSippCalleeHangsUp(t *testing.T) {
+	sippPath(t)
+	e := newEnv(t)
+	answerAll(t, e, func(c *Call) {
+		time.AfterFunc(time.Second, func() { e.srv.Hangup(c, nil) }) // "a few seconds" of queue music
+	})
+	err, out := runSipp(t, "-sf", scenario(t, "uac_remote_bye.xml"), "-s", "1000", "-m", "1", e.udpAddr())
+	if err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	call := recv(t, e.calls.incoming, "Incoming")
+	if ended := recv(t, e.calls.ended, "Ended"); ended.call != call || ended.reason != ReasonHangup {
+		t.Fatalf("ended %+v", ended)
+	}
+	if call.Codec() != "PCMU" {
+		t.Fatalf("codec %s: PCMU is preferred whatever the offer's order", call.Codec())
 	}
 }
 
