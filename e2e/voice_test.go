@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,8 +84,11 @@ func scenario(name string) string {
 
 // deskPhone is baresip registered as an agent's desk phone.
 type deskPhone struct {
-	cmd *exec.Cmd
-	log string
+	cmd      *exec.Cmd
+	log      string
+	agent    string
+	closeLog *os.File
+	once     sync.Once
 }
 
 func (d *deskPhone) output() string {
@@ -93,8 +97,28 @@ func (d *deskPhone) output() string {
 }
 
 // startDeskPhone runs baresip as agent (password = name, as in the demo) registered to
-// sipAddr; answer is "auto" or "manual".
+// sipAddr; answer is "auto" or "manual". It returns once the phone has registered,
+// trying again on another port if the one it picked was taken meanwhile.
 func startDeskPhone(t *testing.T, sipAddr, agent, answer string) *deskPhone {
+	t.Helper()
+	var d *deskPhone
+	for attempt := 1; ; attempt++ {
+		d = launchDeskPhone(t, sipAddr, agent, answer)
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(d.output(), "200 OK") && !strings.Contains(d.output(), "in use") && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // polling its log, bounded by the deadline
+		}
+		if strings.Contains(d.output(), "200 OK") {
+			return d
+		}
+		d.stop()
+		if attempt == 3 {
+			t.Fatalf("desk phone %s never registered:\n%s", agent, d.output())
+		}
+	}
+}
+
+func launchDeskPhone(t *testing.T, sipAddr, agent, answer string) *deskPhone {
 	t.Helper()
 	bin := lookPeer(t, "baresip")
 	dir := t.TempDir()
@@ -122,7 +146,7 @@ func startDeskPhone(t *testing.T, sipAddr, agent, answer string) *deskPhone {
 	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(acct), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := &deskPhone{log: filepath.Join(dir, "baresip.log")}
+	d := &deskPhone{log: filepath.Join(dir, "baresip.log"), agent: agent}
 	f, err := os.Create(d.log)
 	if err != nil {
 		t.Fatal(err)
@@ -132,12 +156,17 @@ func startDeskPhone(t *testing.T, sipAddr, agent, answer string) *deskPhone {
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	d.closeLog = f
+	t.Cleanup(d.stop)
+	return d
+}
+
+func (d *deskPhone) stop() {
+	d.once.Do(func() {
 		_ = d.cmd.Process.Kill()
 		_ = d.cmd.Wait()
-		f.Close()
+		d.closeLog.Close()
 	})
-	return d
 }
 
 // waitMetric polls /metrics until a line starts with want (bounded).
