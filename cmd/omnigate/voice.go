@@ -506,8 +506,10 @@ func (v *voice) connectLocked(vc *vcall) {
 		agentOut = a.out
 	}
 	if agentOut == nil {
-		v.log.Warn("agent has no audio leg: start the softphone or register the desk phone", "interaction_id", vc.id, "agent_id", vc.agent)
-		return
+		if vc.ringCancel == nil || vc.ringAgent != vc.agent {
+			v.log.Warn("agent has no audio leg: start the softphone or register the desk phone", "interaction_id", vc.id, "agent_id", vc.agent)
+		}
+		return // a ringing desk phone connects when it is answered
 	}
 	v.stopPlayLocked(vc)
 	id := vc.id
@@ -672,6 +674,17 @@ func (v *voice) ringDesk(vc *vcall, agent string) {
 		v.bySIP[b.ID] = vc
 		v.mu.Unlock()
 		if _, err := v.eng.Accept(v.ctx, vc.id, actor); err != nil {
+			// Already taken from the desktop while the phone rang: the phone is now
+			// the agent's audio.
+			if it, gerr := v.eng.Interaction(v.ctx, vc.id); gerr == nil && it.AgentID == agent && (it.State == session.Active || it.State == session.Held) {
+				v.mu.Lock()
+				vc.agent = agent
+				if vc.bridge == nil && it.State == session.Active {
+					v.connectLocked(vc)
+				}
+				v.mu.Unlock()
+				return
+			}
 			v.log.Warn("accept after desk phone answered", "interaction_id", vc.id, "err", err)
 			v.mu.Lock()
 			vc.device = nil
