@@ -90,6 +90,21 @@ func (c *chat) run(ctx context.Context) {
 	close(stop)
 	_ = c.conn.Close(status, reason) // also ends the reader's Read
 	reader.Wait()
+	c.release()
+}
+
+// release tells the chat's presence this socket is gone; a chat still open then
+// waits ReturnWindow for the customer to come back.
+func (c *chat) release() {
+	if c.id == "" {
+		return
+	}
+	id, open := c.id, c.open()
+	window := c.h.cfg.ReturnWindow
+	if !open {
+		window = 0
+	}
+	c.h.away.detached(id, window, func() { c.h.customerGone(id) })
 }
 
 func (c *chat) readLoop(out chan<- readResult, stop <-chan struct{}) {
@@ -271,6 +286,8 @@ func (c *chat) attach(it *session.Interaction) bool {
 		c.sendError(err)
 		return false
 	}
+	c.release() // a socket that already had a chat lets go of it
+	c.h.away.attached(it.ID)
 	c.id, c.sessionID = it.ID, it.SessionID
 	c.lastSeq, c.version, c.sentState, c.state, c.agentName = 0, 0, false, "", ""
 	c.log = c.h.log.With(logInteractionID, it.ID, logSessionID, it.SessionID)

@@ -353,3 +353,30 @@ func TestSlowCustomerCatchesUp(t *testing.T) {
 		want++
 	}
 }
+
+// A customer whose socket drops without "leave" has the return window to come back;
+// after it the chat counts as left (queued → abandoned), so no agent waits for them.
+func TestDroppedChatIsLeftAfterTheReturnWindow(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.ReturnWindow = 150 * time.Millisecond })
+	c := e.dial()
+	gone := c.start("Ann", "")
+	c.expect("state")
+	_ = c.conn.Close(websocket.StatusNormalClosure, "tab closed")
+
+	c2 := e.dial()
+	back := c2.start("Bob", "")
+	c2.expect("state")
+	_ = c2.conn.Close(websocket.StatusNormalClosure, "reload")
+	c3 := e.dial()
+	c3.send(map[string]string{"type": "resume", "chat_token": back.ChatToken})
+	c3.expect("started")
+
+	testkit.Eventually(t, "the dropped chat is abandoned", func() bool {
+		it, err := e.eng.Interaction(context.Background(), gone.InteractionID)
+		return err == nil && it.State == session.Abandoned
+	})
+	time.Sleep(300 * time.Millisecond) // twice the window: the resumed chat must stay
+	if it, err := e.eng.Interaction(context.Background(), back.InteractionID); err != nil || it.State != session.Queued {
+		t.Fatalf("resumed chat: %v %v", it, err)
+	}
+}

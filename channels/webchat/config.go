@@ -3,6 +3,7 @@ package webchat
 import (
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/omnigate/omnigate/session"
 )
@@ -22,10 +23,17 @@ type Config struct {
 	// MaxMessageLen caps a customer message in characters (default and upper bound
 	// session.MaxMessageLen).
 	MaxMessageLen int
+	// ReturnWindow is how long a customer whose chat socket dropped (without "leave")
+	// has to come back with their token before the chat counts as left (default 2m;
+	// negative: wait forever).
+	ReturnWindow time.Duration
 }
 
 // Defaults fills zero fields with their documented defaults.
 func (c *Config) Defaults() {
+	if c.ReturnWindow == 0 {
+		c.ReturnWindow = 2 * time.Minute
+	}
 	if c.Queue == "" {
 		c.Queue = "sales"
 	}

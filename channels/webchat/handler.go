@@ -24,6 +24,8 @@ type Handler struct {
 
 	// sockets runs every socket under a context that ends when the handler closes.
 	sockets *sockets.Tracker
+	// away starts a chat's return window when its last socket goes.
+	away presence
 }
 
 // New builds the handler. cfg should have passed Validate; New applies Defaults and
@@ -41,20 +43,28 @@ func New(cfg Config, eng *routing.Engine, log *slog.Logger) *Handler {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	return &Handler{
+	h := &Handler{
 		cfg: cfg, eng: eng, log: log.With("channel", "chat"), tokens: tokens{key: append([]byte(nil), key...)},
 		sockets: sockets.NewTracker(),
 	}
+	h.away.init()
+	return h
 }
 
 // Close ends every chat socket with "going away" and waits until their goroutines
 // have returned. A client that does not answer the close is dropped after the
 // library's close timeout (5 s), so Close takes at most about that long.
-func (h *Handler) Close() error { return h.sockets.Close() }
+func (h *Handler) Close() error {
+	h.away.close() // sockets ending at shutdown are not customers leaving
+	return h.sockets.Close()
+}
 
 // Shutdown is Close bounded by ctx: it returns ctx's error if the sockets have not
 // all ended by then (they keep ending in the background).
-func (h *Handler) Shutdown(ctx context.Context) error { return h.sockets.Shutdown(ctx) }
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.away.close()
+	return h.sockets.Shutdown(ctx)
+}
 
 // ServeHTTP upgrades to a WebSocket (same-origin or an allowed origin only) and runs
 // the chat on this goroutine, which owns the socket until it ends.

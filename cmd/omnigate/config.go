@@ -43,8 +43,9 @@ type fileConfig struct {
 		DeclineHold  time.Duration `mapstructure:"decline_hold"`
 	} `mapstructure:"routing"`
 	Webchat struct {
-		Queue  string `mapstructure:"queue"`
-		Secret string `mapstructure:"secret"`
+		Queue        string        `mapstructure:"queue"`
+		Secret       string        `mapstructure:"secret"`
+		ReturnWindow time.Duration `mapstructure:"return_window"`
 	} `mapstructure:"webchat"`
 	Shutdown struct {
 		Timeout time.Duration `mapstructure:"timeout"`
@@ -170,6 +171,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("routing.decline_hold", 0)
 	v.SetDefault("webchat.queue", "")
 	v.SetDefault("webchat.secret", "")
+	v.SetDefault("webchat.return_window", 2*time.Minute)
 	v.SetDefault("shutdown.timeout", 15*time.Second)
 	v.SetDefault("reasons", []string{"Break", "Lunch", "Meeting", "Training"})
 	v.SetDefault("sip.addr", ":5060")

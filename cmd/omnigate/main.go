@@ -172,7 +172,7 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	unsubscribe := vc.start()
 	defer unsubscribe()
 
-	chat := webchat.New(webchat.Config{Queue: c.Webchat.Queue, AllowedOrigins: c.HTTP.AllowedOrigins, Secret: []byte(c.Webchat.Secret)}, eng, log)
+	chat := webchat.New(webchat.Config{Queue: c.Webchat.Queue, AllowedOrigins: c.HTTP.AllowedOrigins, Secret: []byte(c.Webchat.Secret), ReturnWindow: c.Webchat.ReturnWindow}, eng, log)
 	srv, err := api.New(api.Config{
 		Users: us, TokenTTL: c.Auth.TokenTTL, AllowedOrigins: c.HTTP.AllowedOrigins,
 		Dispositions: dispositions, Reasons: c.Reasons,
