@@ -100,15 +100,25 @@ func TestPortPoolReleasedGoesToBack(t *testing.T) {
 }
 
 func TestPortPoolSkipsPortsInUse(t *testing.T) {
-	pool := newTestPool(t, 3)
-	// Someone else holds the first RTP port and the second pair's RTCP port.
-	first, second, third := pool.free[0], pool.free[1], pool.free[2]
-	for _, port := range []int{first, second + 1} {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		if err != nil {
-			t.Skipf("port %d busy already: %v", port, err)
+	// Someone else holds the first RTP port and the second pair's RTCP port. Another
+	// process may hold one of them already; then try a fresh pool (bounded).
+	var pool *PortPool
+	var first, second, third int
+	for attempt := 0; ; attempt++ {
+		pool = newTestPool(t, 3)
+		first, second, third = pool.free[0], pool.free[1], pool.free[2]
+		held, ok := holdPorts(first, second+1)
+		if ok {
+			t.Cleanup(func() {
+				for _, c := range held {
+					c.Close()
+				}
+			})
+			break
 		}
-		defer c.Close()
+		if attempt == 20 {
+			t.Fatal("no pool whose ports could be held for the test")
+		}
 	}
 	pp, err := pool.Allocate()
 	if err != nil {
@@ -160,4 +170,20 @@ func TestPortPoolConcurrent(t *testing.T) {
 	if pool.InUse() != 0 {
 		t.Errorf("InUse %d", pool.InUse())
 	}
+}
+
+// holdPorts binds every port on 127.0.0.1, or none: ok is false when one was taken.
+func holdPorts(ports ...int) ([]*net.UDPConn, bool) {
+	var held []*net.UDPConn
+	for _, port := range ports {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			for _, h := range held {
+				h.Close()
+			}
+			return nil, false
+		}
+		held = append(held, c)
+	}
+	return held, true
 }

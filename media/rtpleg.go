@@ -297,7 +297,9 @@ func (l *RTPLeg) attachDirect(d *direction) { l.direct.Store(d) }
 // called from d itself (from OnDTMF).
 func (l *RTPLeg) detachDirect(d *direction) {
 	l.direct.CompareAndSwap(d, nil)
-	l.dmu.Lock() // empty critical section: wait out the reader's call in flight, if any
+	// The empty critical section waits out the reader's call in flight, if any.
+	l.dmu.Lock()
+	//lint:ignore SA2001 waiting is the point
 	l.dmu.Unlock()
 }
 

@@ -69,7 +69,6 @@ type Engine struct {
 	custByIdent map[session.Identity]string
 	sessOpen    map[string]int    // session id → number of open interactions
 	sessMaster  map[string]string // session id → master contact id of its first contact
-	headSeq     int64
 	tailSeq     int64
 	draining    bool
 	notices     []Notice

@@ -17,6 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/omnigate/omnigate/internal/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -430,12 +431,8 @@ func offerSDP(rtp string, extra ...string) []byte {
 func tortureDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "shared", "sip-torture")
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("torture corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("torture corpus missing at %s: %v", dir, err)
-	}
+	_, err := os.Stat(filepath.Join(dir, "manifest.tsv"))
+	testkit.RequirePeer(t, "the torture corpus at "+dir, err)
 	return dir
 }
 

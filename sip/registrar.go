@@ -263,7 +263,7 @@ func parseRegister(req *sip.Request, source netip.AddrPort) (regRequest, error) 
 	if h := req.GetHeader("Expires"); h != nil {
 		d, err := parseSeconds(h.Value())
 		if err != nil {
-			return q, fmt.Errorf("Expires %q: %w", h.Value(), ErrBadRequest)
+			return q, fmt.Errorf("expires %q: %w", h.Value(), ErrBadRequest)
 		}
 		q.expires = &d
 	}

@@ -8,24 +8,21 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/omnigate/omnigate/internal/testkit"
 )
 
 // sippPath finds sipp (Debian sip-tester); without it the test skips, except in CI.
 func sippPath(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sipp not installed (apt-get install sip-tester): %v", err)
-		}
-		t.Skip("sipp not installed (apt-get install sip-tester)")
-	}
+	testkit.RequirePeer(t, "sipp (Debian sip-tester)", err)
 	return p
 }
 
 // runSipp runs sipp with args in a scratch directory (it writes its logs there) and
 // returns its exit error and combined output.
-func runSipp(t *testing.T, args ...string) (error, string) {
+func runSipp(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	bin := sippPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -44,7 +41,7 @@ func runSipp(t *testing.T, args ...string) (error, string) {
 			out.Write(b)
 		}
 	}
-	return err, out.String()
+	return out.String(), err
 }
 
 func scenario(t *testing.T, name string) string {
@@ -84,7 +81,7 @@ func TestSippUACCallsDID(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		// uac: INVITE, 100/180?/200, ACK, pause -d ms, BYE from sipp.
-		err, out := runSipp(t, "-sn", "uac", "-s", "1000", "-m", "1", "-l", "1", "-d", "2000", e.udpAddr())
+		out, err := runSipp(t, "-sn", "uac", "-s", "1000", "-m", "1", "-l", "1", "-d", "2000", e.udpAddr())
 		if err != nil {
 			t.Logf("sipp output:\n%s", out)
 		}
@@ -114,7 +111,7 @@ func TestSippCalleeHangsUp(t *testing.T) {
 	answerAll(t, e, func(c *Call) {
 		time.AfterFunc(time.Second, func() { e.srv.Hangup(c, nil) }) // "a few seconds" of queue music
 	})
-	err, out := runSipp(t, "-sf", scenario(t, "uac_remote_bye.xml"), "-s", "1000", "-m", "1", e.udpAddr())
+	out, err := runSipp(t, "-sf", scenario(t, "uac_remote_bye.xml"), "-s", "1000", "-m", "1", e.udpAddr())
 	if err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
@@ -133,7 +130,7 @@ func TestSippCalleeHangsUp(t *testing.T) {
 func TestSippRegisterDigest(t *testing.T) {
 	sippPath(t)
 	e := newEnv(t)
-	if err, out := runSipp(t, "-sf", scenario(t, "register.xml"), "-s", "bob", "-au", "bob", "-ap", "bob", "-m", "1", e.udpAddr()); err != nil {
+	if out, err := runSipp(t, "-sf", scenario(t, "register.xml"), "-s", "bob", "-au", "bob", "-ap", "bob", "-m", "1", e.udpAddr()); err != nil {
 		t.Fatalf("register: %v\n%s", err, out)
 	}
 	bs := e.srv.Registrations("bob")
@@ -143,13 +140,13 @@ func TestSippRegisterDigest(t *testing.T) {
 	if st := e.srv.Stats(); st.Registrations != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	if err, out := runSipp(t, "-sf", scenario(t, "unregister.xml"), "-s", "bob", "-au", "bob", "-ap", "bob", "-m", "1", e.udpAddr()); err != nil {
+	if out, err := runSipp(t, "-sf", scenario(t, "unregister.xml"), "-s", "bob", "-au", "bob", "-ap", "bob", "-m", "1", e.udpAddr()); err != nil {
 		t.Fatalf("unregister: %v\n%s", err, out)
 	}
 	if bs := e.srv.Registrations("bob"); len(bs) != 0 {
 		t.Fatalf("bindings after unregister %+v", bs)
 	}
-	if err, _ := runSipp(t, "-sf", scenario(t, "register.xml"), "-s", "bob", "-au", "bob", "-ap", "wrong", "-m", "1", "-recv_timeout", "3000", e.udpAddr()); err == nil {
+	if _, err := runSipp(t, "-sf", scenario(t, "register.xml"), "-s", "bob", "-au", "bob", "-ap", "wrong", "-m", "1", "-recv_timeout", "3000", e.udpAddr()); err == nil {
 		t.Fatal("register with a wrong password succeeded")
 	}
 	if bs := e.srv.Registrations("bob"); len(bs) != 0 {

@@ -248,7 +248,6 @@ func splitStream(t *testing.T, b []byte) []wireResponse {
 type tortureResult struct {
 	codes  []int // statuses of responses that were not to the probe, first first
 	closed bool
-	alive  bool // a fresh OPTIONS got 200 afterwards
 }
 
 func (r tortureResult) String() string {

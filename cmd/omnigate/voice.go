@@ -92,7 +92,6 @@ type vcall struct {
 	lastDigitFrom string
 	lastDigitAt   time.Time
 	gone          bool // the customer's leg has ended
-	outbound      bool
 }
 
 func newVoice(log *slog.Logger, eng *routing.Engine, mcfg media.Config, wcfg webrtc.Config, trunk string) (*voice, error) {
@@ -794,7 +793,7 @@ func (v *voice) Dial(ctx context.Context, agentID, number, queue string) (*sessi
 	if a == nil {
 		return nil, fmt.Errorf("agent %s has no softphone: start it before dialling: %w", agentID, routing.ErrConflict)
 	}
-	vc := &vcall{id: newCallID(), agent: agentID, outbound: true}
+	vc := &vcall{id: newCallID(), agent: agentID}
 	v.mu.Lock()
 	v.calls[vc.id] = vc
 	v.mu.Unlock()

@@ -139,9 +139,7 @@ func TestDialAndWantClose(t *testing.T) {
 // testkit, and nothing under internal/ imports an adapter.
 func TestImports(t *testing.T) {
 	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
+	RequirePeer(t, "the go command", err)
 	const mod = "github.com/omnigate/omnigate/"
 	out, err := exec.Command(goTool, "list", "-e", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"...").Output()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/omnigate/omnigate/internal/testkit"
 	"github.com/omnigate/omnigate/routing"
 	"github.com/omnigate/omnigate/store/postgres"
 	"github.com/omnigate/omnigate/store/storetest"
@@ -46,7 +47,7 @@ func freshSchema(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, baseURL())
-	storetest.RequirePeer(t, "postgres", err)
+	testkit.RequirePeer(t, "postgres", err)
 	schema := "omnigate_test_" + strings.ToLower(rand.Text()[:12])
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		conn.Close(ctx)

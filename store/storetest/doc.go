@@ -3,6 +3,6 @@
 // specification of what "a store" means, so a behaviour that matters goes here, not
 // into one backend's own tests.
 //
-// RequirePeer is how a test that needs a real server (PostgreSQL) decides between
-// skipping on a developer machine and failing in CI.
+// A backend test that needs a real server (PostgreSQL) uses testkit.RequirePeer: it
+// skips on a developer machine without the server and fails in CI.
 package storetest

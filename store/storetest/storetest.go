@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -37,20 +36,6 @@ func Run(t *testing.T, open func(t *testing.T) routing.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
-}
-
-// RequirePeer handles err from reaching a peer a test needs (what: "postgres"):
-// nil lets the test go on; otherwise it skips, or fails when the environment has
-// CI=true, because in CI every peer is provided and a skip would hide a broken run.
-func RequirePeer(t testing.TB, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI (CI=true) but unreachable: %v", what, err)
-	}
-	t.Skipf("%s unreachable, skipping (set CI=true to make this fatal): %v", what, err)
 }
 
 // base is the suite's clock origin, a whole second in UTC.
