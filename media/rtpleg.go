@@ -45,6 +45,10 @@ type RTPLegConfig struct {
 	// passes without a packet. It must return quickly and must not call Close; it
 	// hands "media timeout" to the call's owner.
 	OnTimeout func()
+	// OnDTMF is called once per key press the far end sends as RFC 4733 events
+	// (DTMFPayloadType), on the leg's reader goroutine, whoever reads or relays the
+	// leg meanwhile. It must return quickly and must not call Close.
+	OnDTMF func(digit byte)
 	// RelatchGuard is how long the latched source must be silent before another
 	// address can take over; 0 means DefaultRelatchGuard.
 	RelatchGuard time.Duration
@@ -137,6 +141,8 @@ type RTPLeg struct {
 	lastRx    atomic.Int64 // ns since epoch of the last accepted packet (or timeout restart)
 	timedOut  atomic.Bool
 	onTimeout func()
+	onDTMF    func(byte)
+	dtmf      DTMFDetector // reader goroutine only
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -166,6 +172,7 @@ func NewRTPLeg(pair *PortPair, cfg RTPLegConfig) (*RTPLeg, error) {
 		epoch:     time.Now(),
 		q:         NewPacketQueue(),
 		onTimeout: cfg.OnTimeout,
+		onDTMF:    cfg.OnDTMF,
 		closed:    make(chan struct{}),
 	}
 	if l.guard == 0 {
@@ -337,7 +344,7 @@ func (l *RTPLeg) ingest(b *PacketBuf, now time.Time) bool {
 	payload, ok := validRTP(data, h)
 	isDTMF := l.dtmfPT != 0 && h.PayloadType == l.dtmfPT
 	switch {
-	case !ok, h.PayloadType != l.audioPT && !isDTMF, payload == 0, isDTMF && payload < DTMFEventSize:
+	case !ok, h.PayloadType != l.audioPT && !isDTMF, len(payload) == 0, isDTMF && len(payload) < DTMFEventSize:
 		l.reject()
 		return false
 	}
@@ -371,28 +378,33 @@ func (l *RTPLeg) ingest(b *PacketBuf, now time.Time) bool {
 			l.log.Info("rtp latched", logRemote, src.String())
 		}
 	}
+	if isDTMF && l.onDTMF != nil {
+		if digit, ok := l.dtmf.feed(h, payload); ok {
+			l.onDTMF(digit)
+		}
+	}
 	return true
 }
 
 // validRTP checks what the RTP parser leaves to us (version 2, the padding count)
-// and fills h. It returns the payload length.
-func validRTP(data []byte, h *rtp.Header) (int, bool) {
+// and fills h. It returns the payload.
+func validRTP(data []byte, h *rtp.Header) ([]byte, bool) {
 	if len(data) < 12 || data[0]>>6 != 2 {
-		return 0, false
+		return nil, false
 	}
 	n, err := h.Unmarshal(data)
 	if err != nil {
-		return 0, false
+		return nil, false
 	}
 	end := len(data)
 	if h.Padding {
 		pad := int(data[end-1])
 		if pad == 0 || end-pad < n || end <= n {
-			return 0, false
+			return nil, false
 		}
 		end -= pad
 	}
-	return end - n, true
+	return data[n:end], true
 }
 
 func (l *RTPLeg) reject() {

@@ -291,3 +291,56 @@ func TestRTPLegSetRemoteRelatches(t *testing.T) {
 	b.send(leg.LocalAddr(), 0, frameOf(0xFF))
 	eventually(t, "b accepted", func() bool { return leg.Stats().PacketsIn == 2 })
 }
+
+// A leg reports each key press the far end sends once, whoever reads the leg (here:
+// nobody), from the RFC 4733 start, repeats and triple end packets.
+func TestRTPLegReportsDTMF(t *testing.T) {
+	pool := newTestPool(t, 1)
+	digits := make(chan byte, 8)
+	leg := newTestLeg(t, pool, RTPLegConfig{Codec: PCMU, DTMFPayloadType: 101, OnDTMF: func(d byte) { digits <- d }})
+	far := newPeer(t)
+	send := func(seq uint16, ts uint32, ev DTMFEvent) {
+		buf := make([]byte, DTMFEventSize)
+		if _, err := ev.MarshalTo(buf); err != nil {
+			t.Fatal(err)
+		}
+		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 7}, Payload: buf}
+		raw, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		far.sendRaw(leg.LocalAddr(), raw)
+	}
+	seq := uint16(1)
+	for _, press := range []struct {
+		digit byte
+		ts    uint32
+	}{{'5', 1000}, {'#', 5000}} {
+		ev, _ := DigitEvent(press.digit)
+		for i := 0; i < 3; i++ {
+			send(seq, press.ts, DTMFEvent{Event: ev, Duration: uint16(160 * (i + 1))})
+			seq++
+		}
+		for i := 0; i < 3; i++ {
+			send(seq, press.ts, DTMFEvent{Event: ev, End: true, Duration: 640})
+			seq++
+		}
+	}
+	var got []byte
+	for len(got) < 2 {
+		select {
+		case d := <-digits:
+			got = append(got, d)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("digits = %q, want 5#", got)
+		}
+	}
+	select {
+	case d := <-digits:
+		t.Fatalf("extra digit %q after %q", d, got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if string(got) != "5#" {
+		t.Fatalf("digits = %q, want 5#", got)
+	}
+}

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/rtp"
-
 	"github.com/omnigate/omnigate/api"
 	"github.com/omnigate/omnigate/media"
 	"github.com/omnigate/omnigate/media/webrtc"
@@ -78,20 +76,16 @@ type agentEnd struct {
 
 // vcall is one voice interaction and the legs that serve it.
 type vcall struct {
-	id            string
-	customer      *sip.Call // the caller (inbound) or the callee (outbound)
-	agent         string
-	device        *sip.Call // the agent's desk phone leg
-	ringAgent     string
-	ringCancel    context.CancelFunc
-	player        *media.Player
-	bridge        *media.Bridge
-	listen        *listener
-	endReason     string // set before we hang up, so Ended reports why
-	lastDigit     byte
-	lastDigitFrom string
-	lastDigitAt   time.Time
-	gone          bool // the customer's leg has ended
+	id         string
+	customer   *sip.Call // the caller (inbound) or the callee (outbound)
+	agent      string
+	device     *sip.Call // the agent's desk phone leg
+	ringAgent  string
+	ringCancel context.CancelFunc
+	player     *media.Player
+	bridge     *media.Bridge
+	endReason  string // set before we hang up, so Ended reports why
+	gone       bool   // the customer's leg has ended
 }
 
 func newVoice(log *slog.Logger, eng *routing.Engine, mcfg media.Config, wcfg webrtc.Config, trunk string) (*voice, error) {
@@ -163,9 +157,6 @@ func newCallID() string {
 	return "call-" + hex.EncodeToString(b[:])
 }
 
-// dtmfRepeat is how close the same digit from the same side counts as one press.
-const dtmfRepeat = 300 * time.Millisecond
-
 // ---- sip.Media ----
 
 // Allocate implements sip.Media.
@@ -204,6 +195,7 @@ func (v *voice) Connect(callID string, remote netip.AddrPort, codec string, dtmf
 	leg, err := media.NewRTPLeg(e.pair, media.RTPLegConfig{
 		ID: callID, Codec: c, DTMFPayloadType: dtmfPT, Remote: remote, MediaTimeout: v.mcfg.MediaTimeout,
 		OnTimeout: func() { v.work.push(func() { v.mediaTimeout(callID) }) },
+		OnDTMF:    func(d byte) { v.work.push(func() { v.legDTMF(callID, d) }) },
 		Logger:    v.log.With("sip_leg", callID),
 	})
 	if err != nil {
@@ -512,34 +504,34 @@ func (v *voice) connectLocked(vc *vcall) {
 	}
 	v.stopPlayLocked(vc)
 	id := vc.id
-	custLeg := ce.leg
 	vc.bridge = media.StartBridge(ce.out, agentOut, media.BridgeConfig{
 		Logger: v.log.With("interaction_id", id),
 		OnDTMF: func(from media.Leg, digit byte) {
-			who := "agent"
-			if from == media.Leg(custLeg) {
-				who = "customer"
+			if _, sipLeg := from.(*media.RTPLeg); sipLeg {
+				return // reported by the leg itself (legDTMF)
 			}
-			v.work.push(func() { v.dtmf(id, who, digit) })
+			v.work.push(func() { v.dtmf(id, "agent", digit) })
 		},
 	})
 }
 
-// dtmf records a key press. The same press can be seen twice when it spans the
-// hand-over from the queue-time listener to the bridge; a repeat of the same digit
-// from the same side within dtmfRepeat is that, not a new press.
-func (v *voice) dtmf(id, who string, digit byte) {
+// legDTMF records a key press a SIP leg's far end sent: the customer's, or the
+// agent's on a desk phone.
+func (v *voice) legDTMF(callID string, digit byte) {
 	v.mu.Lock()
-	vc := v.calls[id]
-	if vc != nil {
-		now := time.Now()
-		if vc.lastDigit == digit && vc.lastDigitFrom == who && now.Sub(vc.lastDigitAt) < dtmfRepeat {
-			v.mu.Unlock()
-			return
-		}
-		vc.lastDigit, vc.lastDigitFrom, vc.lastDigitAt = digit, who, now
+	vc := v.bySIP[callID]
+	who := "customer"
+	if vc != nil && vc.device != nil && vc.device.ID == callID {
+		who = "agent"
 	}
 	v.mu.Unlock()
+	if vc != nil {
+		v.dtmf(vc.id, who, digit)
+	}
+}
+
+// dtmf records a key press on the interaction's timeline.
+func (v *voice) dtmf(id, who string, digit byte) {
 	if err := v.eng.RecordEvent(v.ctx, id, who, "interaction.dtmf", "RFC 4733", map[string]string{"digit": string(digit)}); err != nil {
 		v.log.Warn("record dtmf", "interaction_id", id, "err", err)
 	}
@@ -560,7 +552,7 @@ func (v *voice) ringback(c media.Codec) (media.Source, error) {
 	return media.NewRingback(r, c)
 }
 
-// playLocked plays a source to the customer and listens for their DTMF meanwhile.
+// playLocked plays a source to the customer.
 func (v *voice) playLocked(vc *vcall, src func(media.Codec) (media.Source, error)) {
 	if vc.customer == nil || vc.player != nil {
 		return
@@ -578,19 +570,12 @@ func (v *voice) playLocked(vc *vcall, src func(media.Codec) (media.Source, error
 		v.log.Warn("player", "err", err)
 		vc.player = nil
 	}
-	if vc.listen == nil {
-		vc.listen = v.startListener(vc.id, e.leg)
-	}
 }
 
 func (v *voice) stopPlayLocked(vc *vcall) {
 	if vc.player != nil {
 		vc.player.Stop()
 		vc.player = nil
-	}
-	if vc.listen != nil {
-		vc.listen.stop()
-		vc.listen = nil
 	}
 }
 
@@ -600,41 +585,6 @@ func (v *voice) stopMediaLocked(vc *vcall) {
 		vc.bridge.Stop()
 		vc.bridge = nil
 	}
-}
-
-// listener reads a leg nobody relays (queued or held caller) for DTMF.
-type listener struct {
-	leg  media.Leg
-	done chan struct{}
-}
-
-func (v *voice) startListener(id string, leg media.Leg) *listener {
-	l := &listener{leg: leg, done: make(chan struct{})}
-	_ = leg.SetReadDeadline(time.Time{})
-	pt := leg.DTMFPayloadType()
-	go func() {
-		defer close(l.done)
-		var p rtp.Packet
-		buf := make([]byte, 1500)
-		var det media.DTMFDetector
-		for {
-			if err := leg.ReadRTP(&p, buf); err != nil {
-				return
-			}
-			if pt != 0 && p.PayloadType == pt {
-				if d, ok := det.Feed(&p); ok {
-					v.work.push(func() { v.dtmf(id, "customer", d) })
-				}
-			}
-		}
-	}()
-	return l
-}
-
-func (l *listener) stop() {
-	_ = l.leg.SetReadDeadline(time.Now())
-	<-l.done
-	_ = l.leg.SetReadDeadline(time.Time{})
 }
 
 // ringDesk rings the agent's desk phone; answering it accepts the offer (R4). A
