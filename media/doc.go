@@ -83,6 +83,7 @@
 // The relay path (ingest and the direct hand-off to the bridge, or ReadRTP; rewrite,
 // transcode, WriteRTP) makes no allocation per packet; BenchmarkRelay and
 // BenchmarkRelayRewrite in bench_test.go measure it, and BENCHMARKS.md keeps the
-// numbers. The RTP read loop reads through datagramReader so
-// a recvmmsg batch reader can be slotted in.
+// numbers. On Linux a leg's socket is read with recvmmsg from the runtime poller's
+// readiness callback (recv_linux.go), so a packet costs one receive syscall, not a
+// receive plus an empty one before the reader parks.
 package media

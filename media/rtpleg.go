@@ -67,24 +67,29 @@ func (c *RTPLegConfig) Validate() error {
 	return nil
 }
 
-// datagramReader is the one place the leg reads its RTP socket. It fills bufs[:n] and
-// returns n. singleReader does one recvfrom per call; a recvmmsg batch reader
-// (x/net/ipv4.PacketConn.ReadBatch) can replace it without touching ingest: the read
-// loop already walks a batch, and each slot it hands to the queue is refilled with
-// the buffer Push returns (a batch of k needs k−1 more buffers from the queue).
+// datagramReader is the one place the leg reads its RTP socket. read waits for
+// datagrams and hands each, filled (N and From set), to deliver, which returns the
+// buffer to fill next; it returns with the read deadline, a socket error or Close.
+// On Linux it is mmsgReader (recv_linux.go: recvmmsg from the poller's readiness
+// callback, one receive syscall per packet); elsewhere singleReader.
 type datagramReader interface {
-	readBatch(bufs []*PacketBuf) (int, error)
+	read(deliver func(*PacketBuf) *PacketBuf) error
 }
 
-type singleReader struct{ conn *net.UDPConn }
+// singleReader reads one datagram per read with ReadFromUDPAddrPort.
+type singleReader struct {
+	conn *net.UDPConn
+	buf  *PacketBuf
+}
 
-func (r singleReader) readBatch(bufs []*PacketBuf) (int, error) {
-	n, from, err := r.conn.ReadFromUDPAddrPort(bufs[0].Data[:])
+func (r *singleReader) read(deliver func(*PacketBuf) *PacketBuf) error {
+	n, from, err := r.conn.ReadFromUDPAddrPort(r.buf.Data[:])
 	if err != nil {
-		return 0, err
+		return err
 	}
-	bufs[0].N, bufs[0].From = n, from
-	return 1, nil
+	r.buf.N, r.buf.From = n, from
+	r.buf = deliver(r.buf)
+	return nil
 }
 
 // RTPLeg is a SIP-side leg: an RTP/RTCP port pair from the PortPool, symmetric RTP
@@ -109,9 +114,9 @@ type RTPLeg struct {
 	epoch   time.Time
 
 	// Reader goroutine only.
-	rd    datagramReader
-	batch []*PacketBuf
-	hdr   rtp.Header // parsed in place, so CSRC and extension slices are reused
+	rd      datagramReader
+	deliver func(*PacketBuf) *PacketBuf // l.accept, bound once
+	hdr     rtp.Header                  // parsed in place, so CSRC and extension slices are reused
 
 	q *PacketQueue // hand-off to ReadRTP
 
@@ -182,8 +187,8 @@ func NewRTPLeg(pair *PortPair, cfg RTPLegConfig) (*RTPLeg, error) {
 		l.log = slog.New(slog.DiscardHandler)
 	}
 	l.log = l.log.With(logLegID, cfg.ID)
-	l.rd = singleReader{conn: l.conn}
-	l.batch = []*PacketBuf{l.q.First()}
+	l.rd = newDatagramReader(l.conn, l.q.First())
+	l.deliver = l.accept
 	if cfg.Remote.IsValid() {
 		r := cfg.Remote
 		l.dest.Store(&r)
@@ -252,13 +257,7 @@ func (l *RTPLeg) readLoop() {
 	next := time.Now().Add(l.checkEvery())
 	_ = l.conn.SetReadDeadline(next)
 	for {
-		n, err := l.rd.readBatch(l.batch)
-		now := time.Now()
-		for i := range n {
-			if l.ingest(l.batch[i], now) && !l.relayDirect(l.batch[i], now) {
-				l.batch[i] = l.q.Push(l.batch[i], now)
-			}
-		}
+		err := l.rd.read(l.deliver)
 		if err != nil && !isTimeout(err) {
 			if l.ended(err) {
 				return
@@ -267,12 +266,22 @@ func (l *RTPLeg) readLoop() {
 			// not end the leg; the media timeout covers a socket that stays broken.
 			l.log.Debug("rtp read", "err", err)
 		}
-		if !now.Before(next) {
+		if now := time.Now(); !now.Before(next) {
 			l.checkTimeout(now)
 			next = now.Add(l.checkEvery())
 			_ = l.conn.SetReadDeadline(next)
 		}
 	}
+}
+
+// accept takes one datagram from the reader: ingested, then relayed on the spot when
+// a bridge is attached, else queued for ReadRTP. It returns the buffer to fill next.
+func (l *RTPLeg) accept(b *PacketBuf) *PacketBuf {
+	now := time.Now()
+	if l.ingest(b, now) && !l.relayDirect(b, now) {
+		return l.q.Push(b, now)
+	}
+	return b
 }
 
 // relayDirect hands an accepted packet to the attached bridge direction, on the

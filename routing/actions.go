@@ -44,7 +44,7 @@ func (e *Engine) lookup(ctx context.Context, id string) (*session.Interaction, e
 	if it := e.open[id]; it != nil {
 		return it, nil
 	}
-	it, err := e.store.Interaction(ctx, id)
+	it, err := e.stored().Interaction(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("interaction %s: %w", id, err)
 	}
@@ -63,9 +63,9 @@ func (e *Engine) owned(ctx context.Context, id string, by Actor) (*session.Inter
 }
 
 // act runs one input on an interaction the actor may touch, then dispatches.
-func (e *Engine) act(ctx context.Context, id string, by Actor, in session.Input, reason string, check func(it *session.Interaction) error) (*session.Interaction, error) {
+func (e *Engine) act(ctx context.Context, id string, by Actor, in session.Input, reason string, check func(it *session.Interaction) error) (_ *session.Interaction, err error) {
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	it, err := e.owned(ctx, id, by)
 	if err != nil {
 		return nil, err
@@ -279,7 +279,7 @@ func (e *Engine) TransferOptions() map[string]session.TransferAction {
 
 // PostMessage adds a message to a digital interaction and delivers it in order.
 // from is "customer" or the sending agent's id.
-func (e *Engine) PostMessage(ctx context.Context, id string, by Actor, text string) (*session.Message, error) {
+func (e *Engine) PostMessage(ctx context.Context, id string, by Actor, text string) (_ *session.Message, err error) {
 	if !utf8.ValidString(text) {
 		return nil, fmt.Errorf("message is not valid UTF-8: %w", session.ErrInvalid)
 	}
@@ -290,7 +290,7 @@ func (e *Engine) PostMessage(ctx context.Context, id string, by Actor, text stri
 		return nil, fmt.Errorf("message has %d characters, at most %d are allowed: %w", n, session.MaxMessageLen, ErrTooLong)
 	}
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	it, err := e.lookup(ctx, id)
 	if err != nil {
 		return nil, err
@@ -353,8 +353,8 @@ func isParticipant(it *session.Interaction, agentID string) bool {
 
 // Messages returns an interaction's messages after seq.
 func (e *Engine) Messages(ctx context.Context, id string, after int64) ([]session.Message, error) {
-	if _, err := e.store.Interaction(ctx, id); err != nil {
+	if _, err := e.stored().Interaction(ctx, id); err != nil {
 		return nil, fmt.Errorf("interaction %s: %w", id, err)
 	}
-	return e.store.Messages(ctx, id, after)
+	return e.stored().Messages(ctx, id, after)
 }

@@ -34,7 +34,7 @@ func (e *Engine) Agent(id string) (AgentView, error) {
 
 // SetPresence is an agent (or a supervisor for it) choosing available, unavailable
 // with a reason, or offline. RONA cannot be chosen; it is left by choosing available.
-func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Presence, reason string, by Actor) (AgentView, error) {
+func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Presence, reason string, by Actor) (_ AgentView, err error) {
 	var ev session.AgentEvent
 	switch p {
 	case session.Available:
@@ -54,7 +54,7 @@ func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Pres
 		reason = "unavailable"
 	}
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	a, err := e.agentFor(agentID, by)
 	if err != nil {
 		return AgentView{}, err
@@ -69,9 +69,9 @@ func (e *Engine) SetPresence(ctx context.Context, agentID string, p session.Pres
 // RequestExtraContact is "+1 contact" (R3): one contact beyond the current load, of a
 // type the agent does not choose. While on a voice call only, any agent may ask for
 // one more digital contact.
-func (e *Engine) RequestExtraContact(ctx context.Context, agentID string, by Actor) (AgentView, error) {
+func (e *Engine) RequestExtraContact(ctx context.Context, agentID string, by Actor) (_ AgentView, err error) {
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	a, err := e.agentFor(agentID, by)
 	if err != nil {
 		return AgentView{}, err

@@ -98,7 +98,7 @@ func (c CustomerInfo) identities() []session.Identity {
 // CreateInteraction stores a new inbound contact and queues it; it is durable when
 // this returns. The customer is found by any identity (or created), and the contact
 // joins the customer's open session (or a new one).
-func (e *Engine) CreateInteraction(ctx context.Context, n NewInteraction) (*session.Interaction, error) {
+func (e *Engine) CreateInteraction(ctx context.Context, n NewInteraction) (_ *session.Interaction, err error) {
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (e *Engine) CreateInteraction(ctx context.Context, n NewInteraction) (*sess
 		n.Actor = Actor{ID: "customer", Role: ActorCustomer}
 	}
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	it, err := e.createLocked(ctx, n)
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (e *Engine) createLocked(ctx context.Context, n NewInteraction) (*session.I
 		id = e.newID()
 	} else if e.open[id] != nil {
 		return nil, fmt.Errorf("interaction %s exists: %w", id, ErrConflict)
-	} else if _, err := e.store.Interaction(ctx, id); err == nil {
+	} else if _, err := e.stored().Interaction(ctx, id); err == nil {
 		return nil, fmt.Errorf("interaction %s exists: %w", id, ErrConflict)
 	}
 	e.tailSeq++
@@ -238,7 +238,7 @@ func (e *Engine) Interaction(ctx context.Context, id string) (*session.Interacti
 		return c, nil
 	}
 	e.unlock()
-	it, err := e.store.Interaction(ctx, id)
+	it, err := e.stored().Interaction(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("interaction %s: %w", id, err)
 	}
@@ -251,7 +251,7 @@ func (e *Engine) Interactions(ctx context.Context, f Filter) ([]*session.Interac
 		f.Limit = 500
 	}
 	if f.State.Final() {
-		return e.store.Interactions(ctx, f)
+		return e.stored().Interactions(ctx, f)
 	}
 	e.lock()
 	var out []*session.Interaction
@@ -277,12 +277,12 @@ func (e *Engine) Customer(ctx context.Context, id string) (*session.Customer, er
 		return cc, nil
 	}
 	e.unlock()
-	return e.store.Customer(ctx, id)
+	return e.stored().Customer(ctx, id)
 }
 
 // Session returns a session with its interactions.
 func (e *Engine) Session(ctx context.Context, id string) (*session.Session, []*session.Interaction, error) {
-	s, its, err := e.store.Session(ctx, id)
+	s, its, err := e.stored().Session(ctx, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("session %s: %w", id, err)
 	}
@@ -291,10 +291,10 @@ func (e *Engine) Session(ctx context.Context, id string) (*session.Session, []*s
 
 // SessionEvents returns a session's timeline (S5).
 func (e *Engine) SessionEvents(ctx context.Context, id string) ([]session.Event, error) {
-	if _, _, err := e.store.Session(ctx, id); err != nil {
+	if _, _, err := e.stored().Session(ctx, id); err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	return e.store.Events(ctx, id)
+	return e.stored().Events(ctx, id)
 }
 
 func (e *Engine) cacheCustomer(c *session.Customer) {

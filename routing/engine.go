@@ -43,11 +43,12 @@ type Options struct {
 }
 
 // Engine routes interactions to agents. It holds the live state in memory and writes
-// every change through its Store before it is visible. One mutex guards everything;
-// notices to subscribers are sent after it is released.
+// every change through its Store (group commit, commit.go) before an operation
+// returns or its notices go out. One mutex guards the state; the write and the
+// notices happen after it is released.
 //
-// Lock order: Engine.mu, then deliverMu, then subMu. Subscribers are called with
-// deliverMu and subMu held, never mu.
+// Lock order: Engine.mu, then the group commit's locks, then subMu. Subscribers are
+// called with subMu held, never mu, one operation's notices at a time.
 type Engine struct {
 	cfg   Config
 	store Store
@@ -77,7 +78,9 @@ type Engine struct {
 	dirtyA      map[string]bool
 	loadChanged map[string]bool // agents whose load changed in this operation
 
-	deliverMu sync.Mutex // held while notices are delivered, to keep their order
+	gc      groupCommit // queued writes and notice order (commit.go)
+	opDirty bool        // the operation under the lock queued a change
+
 	subMu     sync.RWMutex
 	subs      map[int]func(Notice)
 	nextSub   int
@@ -129,6 +132,7 @@ func New(cfg Config, store Store, opt Options) (*Engine, error) {
 		custSess: map[string]string{}, customers: map[string]*session.Customer{}, custByIdent: map[session.Identity]string{}, sessOpen: map[string]int{}, sessMaster: map[string]string{},
 		dirtyQ: map[qkey]bool{}, dirtyA: map[string]bool{}, loadChanged: map[string]bool{}, subs: map[int]func(Notice){},
 	}
+	e.gc.init()
 	if e.clock == nil {
 		e.clock = SystemClock{}
 	}
@@ -203,30 +207,43 @@ func (e *Engine) Subscribe(fn func(Notice)) (cancel func()) {
 	}
 }
 
-// lock takes the engine lock; unlock releases it and then delivers the notices the
-// operation produced.
+// lock takes the engine lock; unlock releases it, waits until the operation's
+// changes are stored and then delivers the notices it produced.
 func (e *Engine) lock() { e.mu.Lock() }
 
-// Notices keep the order of the operations that made them: deliverMu is taken before
-// the engine lock is released, so the next operation's notices wait for these. A
-// subscriber may call the engine's read methods, but must not subscribe or
-// unsubscribe from inside its callback.
-func (e *Engine) unlock() {
-	ns := e.notices
-	e.notices = nil
-	if len(ns) == 0 {
+// unlock ends an operation. Notices keep the order of the operations that made them:
+// the ticket is taken before the engine lock is released. A subscriber may call the
+// engine's read methods, but must not subscribe or unsubscribe from inside its
+// callback. It returns ErrStoreFailed when the operation's changes were not stored.
+func (e *Engine) unlock() error {
+	ns, dirty := e.notices, e.opDirty
+	e.notices, e.opDirty = nil, false
+	if len(ns) == 0 && !dirty {
 		e.mu.Unlock()
-		return
+		return nil
 	}
-	e.deliverMu.Lock()
+	var ticket uint64
+	if len(ns) > 0 {
+		e.gc.dmu.Lock()
+		e.gc.tickets++
+		ticket = e.gc.tickets
+		e.gc.dmu.Unlock()
+	}
+	// Notices may show changes of earlier operations too: wait for all of them.
+	seq := e.gc.queuedSeq()
 	e.mu.Unlock()
-	defer e.deliverMu.Unlock()
-	e.subMu.RLock()
-	defer e.subMu.RUnlock()
-	for _, n := range ns {
-		for _, fn := range e.subs {
-			fn(n)
-		}
+	err := e.waitDurable(seq)
+	if ticket != 0 {
+		e.deliverInTurn(ticket, ns, err == nil)
+	}
+	return err
+}
+
+// unlockInto is unlock for a deferred call in an operation with a named error
+// result: a failed write becomes the operation's error.
+func (e *Engine) unlockInto(errp *error) {
+	if err := e.unlock(); err != nil && *errp == nil {
+		*errp = err
 	}
 }
 
@@ -261,19 +278,7 @@ func (e *Engine) offerTimeout(it *session.Interaction) time.Duration {
 	return e.cfg.DefaultOfferTimeout
 }
 
-// commit writes a change; the caller installs the new state only when it succeeds.
-func (e *Engine) commit(ctx context.Context, c *Change) error {
-	if c.Empty() {
-		return nil
-	}
-	if err := e.store.Commit(ctx, c); err != nil {
-		e.log.Error("store commit failed", "err", err)
-		return fmt.Errorf("store: %w", err)
-	}
-	return nil
-}
-
-// install replaces the in-memory interaction with nx (already committed) and keeps
+// install replaces the in-memory interaction with nx (its change queued) and keeps
 // every index in step: wait lists, offers, agent loads, session counts.
 func (e *Engine) install(nx *session.Interaction, now time.Time) {
 	old := e.open[nx.ID]

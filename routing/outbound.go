@@ -11,7 +11,7 @@ import (
 // active with that agent at once, in the session of the customer it reaches. The
 // queue is the outbound skill it is counted under; the agent must have it (S2: voice
 // needs a number and an outbound voice skill).
-func (e *Engine) StartOutbound(ctx context.Context, agentID string, n NewInteraction) (*session.Interaction, error) {
+func (e *Engine) StartOutbound(ctx context.Context, agentID string, n NewInteraction) (_ *session.Interaction, err error) {
 	n.Direction = session.Outbound
 	n.ToAgent = ""
 	if n.Actor == (Actor{}) {
@@ -24,7 +24,7 @@ func (e *Engine) StartOutbound(ctx context.Context, agentID string, n NewInterac
 		return nil, fmt.Errorf("a number (or address) to reach is required: %w", session.ErrInvalid)
 	}
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	a := e.agents[agentID]
 	if a == nil {
 		return nil, fmt.Errorf("agent %s: %w", agentID, ErrNotFound)
@@ -58,13 +58,13 @@ func (e *Engine) StartOutbound(ctx context.Context, agentID string, n NewInterac
 // RecordEvent adds an event to an interaction's timeline without changing its state:
 // a DTMF digit, a media quality report, a note from an adapter (S5). It works after
 // the interaction has ended too (a call's media report comes as its legs close).
-func (e *Engine) RecordEvent(ctx context.Context, id, actor, typ, reason string, data map[string]string) error {
+func (e *Engine) RecordEvent(ctx context.Context, id, actor, typ, reason string, data map[string]string) (err error) {
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	it := e.open[id]
 	if it == nil {
 		var err error
-		if it, err = e.store.Interaction(ctx, id); err != nil {
+		if it, err = e.stored().Interaction(ctx, id); err != nil {
 			return fmt.Errorf("interaction %s: %w", id, err)
 		}
 	}

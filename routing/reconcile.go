@@ -14,13 +14,13 @@ import (
 //   - active digital ones return to their agent;
 //   - calls (voice, video) did not survive the process: a queued call is abandoned, a
 //     call in conversation ends and goes to wrap-up, each with the reason.
-func (e *Engine) Start(ctx context.Context) error {
+func (e *Engine) Start(ctx context.Context) (err error) {
 	snap, err := e.store.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("load open work: %w", err)
 	}
 	e.lock()
-	defer e.unlock()
+	defer e.unlockInto(&err)
 	for _, c := range snap.Customers {
 		e.cacheCustomer(c)
 	}

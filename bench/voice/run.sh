@@ -21,6 +21,8 @@ CONC_HOLD_MS=${CONC_HOLD_MS:-35000}
 RAMP_CPS=${RAMP_CPS:-50}
 AGENTS=${AGENTS:-600}
 SUT_CPU=${SUT_CPU:-1}
+UAC_RTP_LO=44000 # sipp -mp: rtp_stream binds one socket per call from here up
+UAC_RTP_HI=59999
 GEN_CPU=${GEN_CPU:-0}
 W=${WORK:-/tmp/omnigate-voice-bench}
 mkdir -p "$W"
@@ -51,7 +53,7 @@ log "build"
 (cd "$ROOT" && go build -o "$W/omnigate" ./cmd/omnigate && go build -o "$W/driver" ./bench/voice/driver)
 cp "$HERE/uac.xml" "$HERE/uas.xml" "$HERE/kamailio.cfg" "$W/"
 "$W/driver" config -n "$AGENTS" -o "$W/omnigate-bench.yaml" -csv "$W/agents.csv"
-"$W/driver" mkpcap -o "$W/g711a-20ms.pcap" -seconds 40
+"$W/driver" mkaudio -o "$W/g711a-20ms.raw" -seconds 40
 
 # udp_drops PORTLO PORTHI: "drops/sockets" summed over the sockets bound in [lo, hi]
 # (/proc/net/udp drop counters: datagrams lost to a full receive buffer).
@@ -70,7 +72,7 @@ uac() {
 	local target=$1 rate=$2 limit=$3 count=$4 hold=$5 tmo=$6
 	rm -f uac_*_.csv
 	taskset -c "$GEN_CPU" timeout $((tmo + 30)) sipp "$target" -sf uac.xml -s 3000 -i 127.0.0.1 -p 5080 \
-		-mi 127.0.0.1 -mp 40000 -r "$rate" -l "$limit" -m "$count" -d "$hold" -nostdin \
+		-mi 127.0.0.1 -mp "$UAC_RTP_LO" -r "$rate" -l "$limit" -m "$count" -d "$hold" -nostdin \
 		-timeout "${tmo}s" -trace_stat -fd 1 -trace_err > uac.out 2>&1 || true
 	local stat
 	stat=$(ls -t uac_*_.csv 2>/dev/null | head -1)
@@ -111,8 +113,8 @@ conc_steps() {
 			fi
 			"$W/driver" procstat -pids "$pids" -seconds 10 > conc_cpu.out
 			wait
-			echo "relay_drops=$(udp_drops "$lo" "$hi") uas_drops=$(udp_drops 42000 42001) uac_drops=$(udp_drops 40000 40001)" > conc_drops.out
-			taskset -c "$GEN_CPU" timeout 10 dumpcap -q -i lo -s 96 -B 64 -P -a duration:3 -f 'udp and (port 40000 or port 42000)' -w conc.pcap > /dev/null 2>&1 || true
+			echo "relay_drops=$(udp_drops "$lo" "$hi") uas_drops=$(udp_drops 42000 42001) uac_drops=$(udp_drops "$UAC_RTP_LO" "$UAC_RTP_HI")" > conc_drops.out
+			taskset -c "$GEN_CPU" timeout 10 dumpcap -q -i lo -s 96 -B 64 -P -a duration:3 -f 'udp and (portrange '"$UAC_RTP_LO-$UAC_RTP_HI"' or port 42000)' -w conc.pcap > /dev/null 2>&1 || true
 		) &
 		local mon=$!
 		read -r ok fail < <(uac "$target" "$RAMP_CPS" "$c" "$c" "$CONC_HOLD_MS" $((CONC_HOLD_MS / 1000 + ramp + 60)))
@@ -121,7 +123,7 @@ conc_steps() {
 		d=$(( $(rcvbuf_errors) - e0 ))
 		cpu=$(cat conc_cpu.out)
 		rss=$(echo "$cpu" | sed 's/.*rss_kb=//')
-		lat=$("$W/driver" latency -pcap conc.pcap -uac 40000 -uas 42000 2>&1 || true)
+		lat=$("$W/driver" latency -pcap conc.pcap -uac-lo "$UAC_RTP_LO" -uac-hi "$UAC_RTP_HI" -uas 42000 2>&1 || true)
 		out "$side conc calls=$c ok=$ok failed=$fail $cpu rss_idle_kb=$rss0 kb_per_call=$(( (rss - rss0) / c )) $(cat conc_drops.out) rcvbuf_errors_total=$d $lat"
 		[ -n "${KEEP_PCAP:-}" ] && mv conc.pcap "conc-$side-$c.pcap" || rm -f conc.pcap
 		sleep 6

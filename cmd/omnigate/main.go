@@ -225,6 +225,11 @@ func serve(ctx context.Context, c fileConfig, isDemo bool, log *slog.Logger, std
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
+	case <-eng.Failed():
+		// A store write failed: the engine's memory may be ahead of the store and it
+		// takes no more work. Stop, so that a restart rebuilds from the store.
+		err = eng.Err()
+		log.Error("store write failed; stopping so that a restart recovers from the store", "err", err)
 	}
 	log.Info("draining")
 	eng.Drain()

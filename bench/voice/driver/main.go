@@ -1,10 +1,10 @@
 // Command driver is the helper of the voice benchmark (bench/voice/run.sh):
 //
 //	driver config  -n 600 -o omnigate-bench.yaml -csv agents.csv   write the Omnigate config and the sipp REGISTER csv
-//	driver mkpcap  -o g711a-20ms.pcap -seconds 40                  write a G.711 A-law 20 ms RTP capture for sipp's play_pcap_audio
+//	driver mkaudio -o g711a-20ms.raw -seconds 40                   write raw G.711 A-law (indexed 20 ms frames) for sipp's rtp_stream
 //	driver agents  -base http://127.0.0.1:8088 -n 600 [-wrapup 300s]  log every agent in, make it available, then
 //	                                                                  wrap up finished calls as an agent would
-//	driver latency -pcap cap.pcap -uac 40000 -uas 42000            added one-way latency through the relay
+//	driver latency -pcap cap.pcap -uac-lo 44000 -uac-hi 59999 -uas 42000   added one-way latency through the relay
 //	driver register -n 600 -local 127.0.0.1:5090 -server 127.0.0.1:5060   REGISTER every agent (digest MD5)
 //	                                                                  from the UAS's address, then free the port
 //	driver udpdrops -lo 10000 -hi 29999                            summed per-socket drop counters (/proc/net/udp)
@@ -42,15 +42,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: driver config|mkpcap|agents|latency|procstat [flags]")
+		fmt.Fprintln(os.Stderr, "usage: driver config|mkaudio|register|agents|latency|procstat|udpdrops [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "config":
 		err = cmdConfig(os.Args[2:])
-	case "mkpcap":
-		err = cmdMkpcap(os.Args[2:])
+	case "mkaudio":
+		err = cmdMkaudio(os.Args[2:])
 	case "agents":
 		err = cmdAgents(os.Args[2:])
 	case "latency":
@@ -168,74 +168,29 @@ func alaw(s int16) byte {
 	return byte(aval ^ mask)
 }
 
-// cmdMkpcap writes an Ethernet/IPv4/UDP capture of one RTP stream: PT 8 (PCMA),
-// 160-byte payloads every 20 ms (50 packets/s), a 440 Hz tone. The first four payload
-// bytes carry the packet's index so the latency analysis can pair a packet entering
-// the relay with the same packet leaving it (payloads are relayed untouched).
-func cmdMkpcap(args []string) error {
-	fs := flag.NewFlagSet("mkpcap", flag.ExitOnError)
-	out := fs.String("o", "g711a-20ms.pcap", "file")
+// cmdMkaudio writes raw G.711 A-law for sipp's rtp_stream (PT 8, 160 bytes = one
+// 20 ms packet): a 440 Hz tone whose every 160-byte frame starts with its 4-byte
+// index, so the latency analysis can pair a packet entering the relay with the same
+// packet leaving it (payloads are relayed untouched). sipp sends it from an ordinary
+// UDP socket per call (no raw sockets, unlike play_pcap_audio).
+func cmdMkaudio(args []string) error {
+	fs := flag.NewFlagSet("mkaudio", flag.ExitOnError)
+	out := fs.String("o", "g711a-20ms.raw", "file")
 	secs := fs.Int("seconds", 40, "length")
 	_ = fs.Parse(args)
-	var b bytes.Buffer
-	w32 := func(v uint32) { _ = binary.Write(&b, binary.LittleEndian, v) }
-	w16 := func(v uint16) { _ = binary.Write(&b, binary.LittleEndian, v) }
-	w32(0xa1b2c3d4)
-	w16(2)
-	w16(4)
-	w32(0)
-	w32(0)
-	w32(65535)
-	w32(1) // Ethernet
 	n := *secs * 50
+	b := make([]byte, 0, n*160)
 	phase := 0.0
-	for i := 0; i < n; i++ {
-		payload := make([]byte, 160)
-		for j := range payload {
-			payload[j] = alaw(int16(8000 * math.Sin(phase)))
+	for i := range n {
+		frame := make([]byte, 160)
+		for j := range frame {
+			frame[j] = alaw(int16(8000 * math.Sin(phase)))
 			phase += 2 * math.Pi * 440 / 8000
 		}
-		binary.BigEndian.PutUint32(payload[:4], uint32(i)+1)
-		rtp := make([]byte, 12)
-		rtp[0] = 0x80
-		rtp[1] = 8
-		if i == 0 {
-			rtp[1] |= 0x80
-		}
-		binary.BigEndian.PutUint16(rtp[2:], uint16(i+1))
-		binary.BigEndian.PutUint32(rtp[4:], uint32(i*160))
-		binary.BigEndian.PutUint32(rtp[8:], 0x0B0E0C0A)
-		udpLen := 8 + len(rtp) + len(payload)
-		ip := make([]byte, 20)
-		ip[0] = 0x45
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+udpLen))
-		ip[8] = 64
-		ip[9] = 17
-		copy(ip[12:], []byte{127, 0, 0, 1})
-		copy(ip[16:], []byte{127, 0, 0, 1})
-		var sum uint32
-		for k := 0; k < 20; k += 2 {
-			sum += uint32(binary.BigEndian.Uint16(ip[k:]))
-		}
-		for sum>>16 != 0 {
-			sum = sum&0xffff + sum>>16
-		}
-		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
-		udp := make([]byte, 8)
-		binary.BigEndian.PutUint16(udp[0:], 5000)
-		binary.BigEndian.PutUint16(udp[2:], 2006)
-		binary.BigEndian.PutUint16(udp[4:], uint16(udpLen))
-		eth := make([]byte, 14)
-		eth[12], eth[13] = 0x08, 0x00
-		frame := bytes.Join([][]byte{eth, ip, udp, rtp, payload}, nil)
-		t := time.Duration(i) * 20 * time.Millisecond
-		w32(uint32(t / time.Second))
-		w32(uint32(t % time.Second / time.Microsecond))
-		w32(uint32(len(frame)))
-		w32(uint32(len(frame)))
-		b.Write(frame)
+		binary.BigEndian.PutUint32(frame[:4], uint32(i)+1)
+		b = append(b, frame...)
 	}
-	return os.WriteFile(*out, b.Bytes(), 0o644)
+	return os.WriteFile(*out, b, 0o644)
 }
 
 // ---- agents ----
@@ -456,14 +411,18 @@ func readPcap(path string) ([]pkt, error) {
 // packet from the partner with the same marker. Times are the capture's (one clock).
 func cmdLatency(args []string) error {
 	fs := flag.NewFlagSet("latency", flag.ExitOnError)
-	file := fs.String("pcap", "", "capture (tcpdump -i lo)")
-	uac := fs.Int("uac", 40000, "UAC media port")
-	uas := fs.Int("uas", 42000, "UAS media port")
+	file := fs.String("pcap", "", "capture (dumpcap -i lo)")
+	uacLo := fs.Int("uac-lo", 44000, "lowest UAC media port (sipp -min_rtp_port)")
+	uacHi := fs.Int("uac-hi", 59999, "highest UAC media port (sipp -max_rtp_port)")
+	uasPort := fs.Int("uas", 42000, "UAS media port")
 	_ = fs.Parse(args)
 	ps, err := readPcap(*file)
 	if err != nil {
 		return err
 	}
+	isUAC := func(p uint16) bool { return int(p) >= *uacLo && int(p) <= *uacHi }
+	isUAS := func(p uint16) bool { return int(p) == *uasPort }
+	isPeer := func(p uint16) bool { return isUAC(p) || isUAS(p) }
 	type key struct {
 		port uint16
 		mark uint32
@@ -474,32 +433,28 @@ func cmdLatency(args []string) error {
 	var ingress []pkt
 	for _, p := range ps {
 		switch {
-		case int(p.dst) == *uas || int(p.dst) == *uac:
-			if int(p.src) != *uac && int(p.src) != *uas {
-				egress[key{p.src, p.mark}] = append(egress[key{p.src, p.mark}], p.t)
-				byMark[p.mark] = append(byMark[p.mark], p)
-			}
-		case int(p.src) == *uac || int(p.src) == *uas:
+		case isPeer(p.dst) && !isPeer(p.src):
+			egress[key{p.src, p.mark}] = append(egress[key{p.src, p.mark}], p.t)
+			byMark[p.mark] = append(byMark[p.mark], p)
+		case isPeer(p.src) && !isPeer(p.dst):
 			ingress = append(ingress, p)
 		}
 	}
-	// learn partners
+	// learn partners: the relay port a packet entering at p.dst leaves from
 	votes := map[uint16]map[uint16]int{}
 	for _, p := range ingress {
 		for _, e := range byMark[p.mark] {
-			if e.t >= p.t && e.t-p.t < 50e6 {
-				wantDst := *uas
-				if int(p.src) == *uas {
-					wantDst = *uac
-				}
-				if int(e.dst) != wantDst {
-					continue
-				}
-				if votes[p.dst] == nil {
-					votes[p.dst] = map[uint16]int{}
-				}
-				votes[p.dst][e.src]++
+			if e.t < p.t || e.t-p.t >= 50e6 {
+				continue
 			}
+			// the packet goes to the other kind of peer
+			if isUAS(p.src) == isUAS(e.dst) {
+				continue
+			}
+			if votes[p.dst] == nil {
+				votes[p.dst] = map[uint16]int{}
+			}
+			votes[p.dst][e.src]++
 		}
 	}
 	partner := map[uint16]uint16{}
@@ -528,7 +483,7 @@ func cmdLatency(args []string) error {
 			continue
 		}
 		lat = append(lat, float64(ts[i]-p.t)/1e3)
-		dirLat[int(p.src) == *uac] = append(dirLat[int(p.src) == *uac], float64(ts[i]-p.t)/1e3)
+		dirLat[isUAC(p.src)] = append(dirLat[isUAC(p.src)], float64(ts[i]-p.t)/1e3)
 	}
 	for _, fwd := range []bool{true, false} {
 		d := dirLat[fwd]

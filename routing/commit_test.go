@@ -1,0 +1,122 @@
+package routing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate/internal/testkit"
+	"github.com/omnigate/omnigate/routing"
+	"github.com/omnigate/omnigate/session"
+	"github.com/omnigate/omnigate/store/memory"
+)
+
+// slowStore is a memory store whose writes take a while (a disk sync) and can be
+// made to fail; it counts them.
+type slowStore struct {
+	routing.Store
+	delay   time.Duration
+	commits atomic.Int64
+	fail    atomic.Bool
+}
+
+func (s *slowStore) Commit(ctx context.Context, c *routing.Change) error {
+	s.commits.Add(1)
+	time.Sleep(s.delay)
+	if s.fail.Load() {
+		return errors.New("disk full")
+	}
+	return s.Store.Commit(ctx, c)
+}
+
+// Operations running while a write is in flight are written together, and each
+// returns only once what it did is stored.
+func TestGroupCommitBatchesConcurrentOperations(t *testing.T) {
+	st := &slowStore{Store: memory.New(nil), delay: 5 * time.Millisecond}
+	h := newHarnessWith(t, demoConfig(), st, testkit.NewClock(base))
+	before := st.commits.Load()
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			it, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{Channel: session.Chat, Queue: "sales", Customer: routing.CustomerInfo{Phone: fmt.Sprintf("+g%d", i)}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			// Stored by the time the operation returned.
+			if _, err := st.Store.Interaction(h.ctx, it.ID); err != nil {
+				errs <- fmt.Errorf("%s not stored when CreateInteraction returned: %w", it.ID, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	writes := st.commits.Load() - before
+	if writes >= n {
+		t.Errorf("%d operations took %d writes; want them grouped", n, writes)
+	}
+	t.Logf("%d operations, %d writes", n, writes)
+}
+
+// An interaction that reaches a final state leaves memory at once; a read right after
+// still finds it, because reads from the store wait for the writes queued before them.
+func TestGroupCommitReadsSeeQueuedWrites(t *testing.T) {
+	st := &slowStore{Store: memory.New(nil), delay: 2 * time.Millisecond}
+	h := newHarnessWith(t, demoConfig(), st, testkit.NewClock(base))
+	it := h.create(session.Chat, "sales", "+r")
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := h.eng.CustomerLeft(h.ctx, it.ID, ""); err != nil {
+			t.Error(err)
+		}
+	})
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		got, err := h.eng.Interaction(h.ctx, it.ID)
+		if err != nil {
+			t.Fatalf("interaction vanished while its end was being written: %v", err)
+		}
+		if got.State.Final() {
+			break
+		}
+	}
+	wg.Wait()
+}
+
+// A failed write stops the engine: the operation whose change it carried fails, its
+// notices are not delivered, Failed is closed, and later operations are refused.
+func TestGroupCommitFailureStopsTheEngine(t *testing.T) {
+	st := &slowStore{Store: memory.New(nil)}
+	h := newHarnessWith(t, demoConfig(), st, testkit.NewClock(base))
+	h.available("carol")
+	offersBefore := len(h.rec.offers("carol"))
+	st.fail.Store(true)
+	_, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{Channel: session.Chat, Queue: "sales", Customer: routing.CustomerInfo{Phone: "+f"}})
+	if !errors.Is(err, routing.ErrStoreFailed) {
+		t.Fatalf("CreateInteraction with a failing store: err = %v, want ErrStoreFailed", err)
+	}
+	select {
+	case <-h.eng.Failed():
+	default:
+		t.Fatal("Failed not closed after a failed write")
+	}
+	if h.eng.Err() == nil {
+		t.Error("Err is nil after a failed write")
+	}
+	if got := len(h.rec.offers("carol")); got != offersBefore {
+		t.Errorf("offer notices of the failed operation were delivered: %d, had %d", got, offersBefore)
+	}
+	st.fail.Store(false)
+	if _, err := h.eng.CreateInteraction(h.ctx, routing.NewInteraction{Channel: session.Chat, Queue: "sales", Customer: routing.CustomerInfo{Phone: "+g"}}); !errors.Is(err, routing.ErrStoreFailed) {
+		t.Errorf("operation after the failure: err = %v, want ErrStoreFailed", err)
+	}
+}
