@@ -15,7 +15,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SIDES=${SIDES:-"omnigate kamailio"}
 CPS_STEPS=${CPS_STEPS-"50 100 150 200"}
 CPS_SECS=${CPS_SECS:-20}          # length of one CPS step
-CPS_HOLD_MS=${CPS_HOLD_MS:-2000}  # call length in the CPS test
+CPS_HOLD_MS=${CPS_HOLD_MS:-0}    # how long the callee talks before hanging up, CPS test
 CONC_STEPS=${CONC_STEPS-"100 300 500"}
 CONC_HOLD_MS=${CONC_HOLD_MS:-35000}
 RAMP_CPS=${RAMP_CPS:-50}
@@ -50,8 +50,12 @@ log() { echo "== $*" >&2; }
 out() { echo "$*" | tee -a "$RESULTS"; }
 
 log "build"
-(cd "$ROOT" && go build -o "$W/omnigate" ./cmd/omnigate && go build -o "$W/driver" ./bench/voice/driver)
-cp "$HERE/uac.xml" "$HERE/uas.xml" "$HERE/kamailio.cfg" "$W/"
+# PROFILE=1 builds Omnigate with the Go profiler (-tags pprof, OMNIGATE_PPROF_ADDR) and
+# saves a CPU profile of each step's measuring window as $W/cpu-omnigate-*.pprof.
+TAGS=""
+[ -n "${PROFILE:-}" ] && TAGS="-tags pprof"
+(cd "$ROOT" && go build $TAGS -o "$W/omnigate" ./cmd/omnigate && go build -o "$W/driver" ./bench/voice/driver)
+cp "$HERE"/uac*.xml "$HERE"/uas*.xml "$HERE/kamailio.cfg" "$W/"
 "$W/driver" config -n "$AGENTS" -o "$W/omnigate-bench.yaml" -csv "$W/agents.csv"
 "$W/driver" mkaudio -o "$W/g711a-20ms.raw" -seconds 40
 
@@ -60,22 +64,25 @@ cp "$HERE/uac.xml" "$HERE/uas.xml" "$HERE/kamailio.cfg" "$W/"
 udp_drops() { "$W/driver" udpdrops -lo "$1" -hi "$2"; }
 rcvbuf_errors() { awk '/^Udp: [0-9]/ { print $6 }' /proc/net/snmp; }
 
+# start_uas SCENARIO [ARGS]: the far end on 127.0.0.1:5090 (media echo on 42000).
 start_uas() {
-	taskset -c "$GEN_CPU" timeout 900 sipp -sf uas.xml -i 127.0.0.1 -p 5090 -mi 127.0.0.1 -mp 42000 -rtp_echo \
-		-nostdin -trace_err -timeout 880s > uas.out 2>&1 &
+	local sf=$1
+	shift
+	taskset -c "$GEN_CPU" timeout 900 sipp -sf "$sf" -i 127.0.0.1 -p 5090 -mi 127.0.0.1 -mp 42000 -rtp_echo \
+		-nostdin -trace_err -timeout 880s "$@" > uas.out 2>&1 &
 	PIDS+=($!)
 	sleep 0.5
 }
 
-# uac TARGET RATE LIMIT COUNT HOLD_MS TIMEOUT: one bounded sipp UAC run; prints "ok fail".
+# uac SCENARIO TARGET RATE LIMIT COUNT HOLD_MS TIMEOUT: one bounded sipp UAC run; prints "ok fail".
 uac() {
-	local target=$1 rate=$2 limit=$3 count=$4 hold=$5 tmo=$6
-	rm -f uac_*_.csv
-	taskset -c "$GEN_CPU" timeout $((tmo + 30)) sipp "$target" -sf uac.xml -s 3000 -i 127.0.0.1 -p 5080 \
+	local sf=$1 target=$2 rate=$3 limit=$4 count=$5 hold=$6 tmo=$7
+	rm -f uac_*_.csv uac-cps_*_.csv
+	taskset -c "$GEN_CPU" timeout $((tmo + 30)) sipp "$target" -sf "$sf" -s 3000 -i 127.0.0.1 -p 5080 \
 		-mi 127.0.0.1 -mp "$UAC_RTP_LO" -r "$rate" -l "$limit" -m "$count" -d "$hold" -nostdin \
 		-timeout "${tmo}s" -trace_stat -fd 1 -trace_err > uac.out 2>&1 || true
 	local stat
-	stat=$(ls -t uac_*_.csv 2>/dev/null | head -1)
+	stat=$(ls -t uac_*_.csv uac-cps_*_.csv 2>/dev/null | head -1)
 	# cumulative successful and failed calls from the last -trace_stat line
 	awk -F';' 'NR==1 { for (i=1;i<=NF;i++) { if ($i=="SuccessfulCall(C)") s=i; if ($i=="FailedCall(C)") f=i } } END { print $s+0, $f+0 }' "$stat"
 }
@@ -87,9 +94,16 @@ cps_steps() {
 		local n=$((r * CPS_SECS))
 		local e0 d
 		e0=$(rcvbuf_errors)
-		( sleep $((CPS_SECS / 4)); "$W/driver" procstat -pids "$pids" -seconds $((CPS_SECS / 2)) > cps_cpu.out ) &
+		(
+			sleep $((CPS_SECS / 4))
+			if [ -n "${PROFILE:-}" ] && [ "$side" = omnigate ]; then
+				curl -s -o "cpu-omnigate-cps-$r.pprof" "http://127.0.0.1:6060/debug/pprof/profile?seconds=$((CPS_SECS / 2))" &
+			fi
+			"$W/driver" procstat -pids "$pids" -seconds $((CPS_SECS / 2)) > cps_cpu.out
+			wait
+		) &
 		local mon=$!
-		read -r ok fail < <(uac "$target" "$r" $((r * 10)) "$n" "$CPS_HOLD_MS" $((CPS_SECS + 60)))
+		read -r ok fail < <(uac uac-cps.xml "$target" "$r" $((r * 10)) "$n" 0 $((CPS_SECS + 60)))
 		wait "$mon" || true
 		d=$(( $(rcvbuf_errors) - e0 ))
 		out "$side cps rate=$r calls=$n ok=$ok failed=$fail $(cat cps_cpu.out) rcvbuf_errors=$d"
@@ -108,7 +122,9 @@ conc_steps() {
 		rss0=$("$W/driver" procstat -pids "$pids" -seconds 0.1 | sed 's/.*rss_kb=//')
 		(
 			sleep $((ramp + 3))
-			if [ -n "${PROFILE:-}" ]; then
+			if [ -n "${PROFILE:-}" ] && [ "$side" = omnigate ]; then
+				curl -s -o "cpu-omnigate-conc-$c.pprof" "http://127.0.0.1:6060/debug/pprof/profile?seconds=10" &
+			elif [ -n "${PROFILE:-}" ]; then
 				taskset -c "$GEN_CPU" timeout 20 perf record -q -g -o "perf-$side-$c.data" -p "${pids%%,*}" -- sleep 10 > /dev/null 2>&1 &
 			fi
 			"$W/driver" procstat -pids "$pids" -seconds 10 > conc_cpu.out
@@ -117,7 +133,7 @@ conc_steps() {
 			taskset -c "$GEN_CPU" timeout 10 dumpcap -q -i lo -s 96 -B 64 -P -a duration:3 -f 'udp and (portrange '"$UAC_RTP_LO-$UAC_RTP_HI"' or port 42000)' -w conc.pcap > /dev/null 2>&1 || true
 		) &
 		local mon=$!
-		read -r ok fail < <(uac "$target" "$RAMP_CPS" "$c" "$c" "$CONC_HOLD_MS" $((CONC_HOLD_MS / 1000 + ramp + 60)))
+		read -r ok fail < <(uac uac.xml "$target" "$RAMP_CPS" "$c" "$c" "$CONC_HOLD_MS" $((CONC_HOLD_MS / 1000 + ramp + 60)))
 		wait "$mon" || true
 		local d cpu rss lat
 		d=$(( $(rcvbuf_errors) - e0 ))
@@ -141,7 +157,7 @@ run_omnigate() {
 omnigate_phase() {
 	log "omnigate $1: start (GOMAXPROCS=1, CPU $SUT_CPU)"
 	rm -rf /tmp/omnigate-bench-data
-	GOMAXPROCS=1 taskset -c "$SUT_CPU" timeout 1800 "$W/omnigate" --config "$W/omnigate-bench.yaml" > omnigate.log 2>&1 &
+	OMNIGATE_PPROF_ADDR=127.0.0.1:6060 GOMAXPROCS=1 taskset -c "$SUT_CPU" timeout 1800 "$W/omnigate" --config "$W/omnigate-bench.yaml" > omnigate.log 2>&1 &
 	PIDS+=($!)
 	sleep 0.3
 	local og
@@ -151,7 +167,7 @@ omnigate_phase() {
 	taskset -c "$GEN_CPU" "$W/driver" agents -n "$AGENTS"
 	taskset -c "$GEN_CPU" timeout 1700 "$W/driver" agents -n "$AGENTS" -wrapup 1600s > wrapup.out 2>&1 &
 	PIDS+=($!)
-	start_uas
+	if [ "$1" = cps ]; then start_uas uas-cps.xml -d "$CPS_HOLD_MS"; else start_uas uas.xml; fi
 	sleep 3
 	if [ "$1" = cps ]; then
 		cps_steps omnigate 127.0.0.1:5060 "$og"
@@ -181,7 +197,7 @@ kamailio_phase() {
 	rp=$(cat "$W/rtpengine.pid" 2> /dev/null || pgrep -n -x rtpengine)
 	kp=$(pgrep -d, -P "$(cat "$W/kamailio.pid")" || true)
 	kp="$(cat "$W/kamailio.pid"),$kp"
-	start_uas
+	if [ "$1" = cps ]; then start_uas uas-cps.xml -d "$CPS_HOLD_MS"; else start_uas uas.xml; fi
 	sleep 3
 	if [ "$1" = cps ]; then
 		cps_steps kamailio 127.0.0.1:5070 "$kp,$rp"

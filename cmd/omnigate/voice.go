@@ -247,7 +247,8 @@ func (v *voice) report(id, kind string, st media.LegStats) {
 		"lost": strconv.FormatInt(st.Lost, 10), "jitter_ms": strconv.FormatFloat(float64(st.Jitter)/float64(time.Millisecond), 'f', 2, 64),
 		"mos": strconv.FormatFloat(st.MOS, 'f', 2, 64),
 	}
-	v.work.push(func() {
+	// Off the notice loop: the write waits for the store, and nothing orders on it.
+	v.wg.Go(func() {
 		if err := v.eng.RecordEvent(v.ctx, id, "system", "interaction.media-stats", kind+" leg", data); err != nil {
 			v.log.Warn("record media stats", "interaction_id", id, "err", err)
 		}
@@ -357,9 +358,13 @@ func (v *voice) ended(c *sip.Call, reason string) {
 		v.stopMediaLocked(vc)
 		agent := vc.agent
 		v.mu.Unlock()
-		if _, err := v.eng.End(v.ctx, vc.id, routing.Actor{ID: agent, Role: routing.ActorAgent}, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
-			v.log.Warn("end after desk phone hang-up", "interaction_id", vc.id, "err", err)
-		}
+		// The engine's answer comes back as a notice; the notice loop does not wait for
+		// the write (each would cost it a store sync).
+		v.wg.Go(func() {
+			if _, err := v.eng.End(v.ctx, vc.id, routing.Actor{ID: agent, Role: routing.ActorAgent}, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
+				v.log.Warn("end after desk phone hang-up", "interaction_id", vc.id, "err", err)
+			}
+		})
 		return
 	}
 	vc.gone = true
@@ -378,10 +383,12 @@ func (v *voice) ended(c *sip.Call, reason string) {
 	if reason == sip.ReasonHangup {
 		reason = "agent hung up" // we hung up because the interaction ended
 	}
-	if _, err := v.eng.CustomerLeft(v.ctx, vc.id, "caller: "+reason); err != nil && !errors.Is(err, routing.ErrNotFound) && !errors.Is(err, session.ErrInvalidTransition) {
-		v.log.Warn("customer left", "interaction_id", vc.id, "err", err)
-	}
-	v.forgetIfDone(vc)
+	v.wg.Go(func() {
+		if _, err := v.eng.CustomerLeft(v.ctx, vc.id, "caller: "+reason); err != nil && !errors.Is(err, routing.ErrNotFound) && !errors.Is(err, session.ErrInvalidTransition) {
+			v.log.Warn("customer left", "interaction_id", vc.id, "err", err)
+		}
+		v.forgetIfDone(vc)
+	})
 }
 
 // Hold implements sip.Calls: the far end put us on hold; it goes on the timeline.
@@ -655,14 +662,14 @@ func (v *voice) forget(vc *vcall) {
 
 func (v *voice) forgetIfDone(vc *vcall) {
 	it, err := v.eng.Interaction(v.ctx, vc.id)
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if err == nil && !it.State.Final() && !vc.gone {
 		return
 	}
-	v.mu.Lock()
 	if vc.gone && vc.device == nil {
 		delete(v.calls, vc.id)
 	}
-	v.mu.Unlock()
 }
 
 // ---- api.Voice ----
