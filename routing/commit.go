@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/omnigate/omnigate/session"
@@ -104,6 +105,14 @@ func (e *Engine) waitDurable(seq uint64) error {
 		}
 		if g.committing {
 			g.cond.Wait()
+			continue
+		}
+		// Let operations that are ready to run queue their changes first: they join
+		// this write instead of waiting for the next.
+		g.mu.Unlock()
+		runtime.Gosched()
+		g.mu.Lock()
+		if g.committing || g.written >= seq || g.failed != nil {
 			continue
 		}
 		batch, last := g.pending, g.queued

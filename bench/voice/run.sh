@@ -77,12 +77,12 @@ start_uas() {
 # uac SCENARIO TARGET RATE LIMIT COUNT HOLD_MS TIMEOUT: one bounded sipp UAC run; prints "ok fail".
 uac() {
 	local sf=$1 target=$2 rate=$3 limit=$4 count=$5 hold=$6 tmo=$7
-	rm -f uac_*_.csv uac-cps_*_.csv
+	rm -f uac*_.csv
 	taskset -c "$GEN_CPU" timeout $((tmo + 30)) sipp "$target" -sf "$sf" -s 3000 -i 127.0.0.1 -p 5080 \
 		-mi 127.0.0.1 -mp "$UAC_RTP_LO" -r "$rate" -l "$limit" -m "$count" -d "$hold" -nostdin \
 		-timeout "${tmo}s" -trace_stat -fd 1 -trace_err > uac.out 2>&1 || true
 	local stat
-	stat=$(ls -t uac_*_.csv uac-cps_*_.csv 2>/dev/null | head -1)
+	stat=$(ls -t uac*_.csv 2>/dev/null | head -1) || true
 	# cumulative successful and failed calls from the last -trace_stat line
 	awk -F';' 'NR==1 { for (i=1;i<=NF;i++) { if ($i=="SuccessfulCall(C)") s=i; if ($i=="FailedCall(C)") f=i } } END { print $s+0, $f+0 }' "$stat"
 }

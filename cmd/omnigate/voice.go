@@ -357,6 +357,9 @@ func (v *voice) ended(c *sip.Call, reason string) {
 		vc.device = nil
 		v.stopMediaLocked(vc)
 		agent := vc.agent
+		if agent == "" {
+			agent = vc.ringAgent // hung up before the accept's notice came back
+		}
 		v.mu.Unlock()
 		// The engine's answer comes back as a notice; the notice loop does not wait for
 		// the write (each would cost it a store sync).
@@ -629,25 +632,37 @@ func (v *voice) ringDesk(vc *vcall, agent string) {
 		vc.device = b
 		v.bySIP[b.ID] = vc
 		v.mu.Unlock()
-		if _, err := v.eng.Accept(v.ctx, vc.id, actor); err != nil {
-			// Already taken from the desktop while the phone rang: the phone is now
-			// the agent's audio.
-			if it, gerr := v.eng.Interaction(v.ctx, vc.id); gerr == nil && it.AgentID == agent && (it.State == session.Active || it.State == session.Held) {
-				v.mu.Lock()
-				vc.agent = agent
-				if vc.bridge == nil && it.State == session.Active {
-					v.connectLocked(vc)
-				}
-				v.mu.Unlock()
-				return
-			}
-			v.log.Warn("accept after desk phone answered", "interaction_id", vc.id, "err", err)
+		_, err = v.eng.Accept(v.ctx, vc.id, actor)
+		if err == nil {
 			v.mu.Lock()
-			vc.device = nil
-			delete(v.bySIP, b.ID)
+			hungUp := vc.device != b
 			v.mu.Unlock()
-			_ = v.sip.Hangup(b, nil)
+			if hungUp {
+				// The phone hung up while the accept was being stored: its End may have
+				// come too early to apply.
+				if _, err := v.eng.End(v.ctx, vc.id, actor, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
+					v.log.Warn("end after desk phone hang-up", "interaction_id", vc.id, "err", err)
+				}
+			}
+			return
 		}
+		// Already taken from the desktop while the phone rang: the phone is now
+		// the agent's audio.
+		if it, gerr := v.eng.Interaction(v.ctx, vc.id); gerr == nil && it.AgentID == agent && (it.State == session.Active || it.State == session.Held) {
+			v.mu.Lock()
+			vc.agent = agent
+			if vc.bridge == nil && it.State == session.Active {
+				v.connectLocked(vc)
+			}
+			v.mu.Unlock()
+			return
+		}
+		v.log.Warn("accept after desk phone answered", "interaction_id", vc.id, "err", err)
+		v.mu.Lock()
+		vc.device = nil
+		delete(v.bySIP, b.ID)
+		v.mu.Unlock()
+		_ = v.sip.Hangup(b, nil)
 	})
 }
 

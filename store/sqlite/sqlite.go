@@ -26,6 +26,7 @@ type Store struct {
 	*queries // every routing.Store method but Close
 
 	w, r *sql.DB
+	st   *stmts // the commit's statements, prepared on w
 }
 
 // queries is an alias so the embedded field stays unexported.
@@ -58,7 +59,7 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Store, error)
 	// One writer: SQLite allows no more, and queueing in database/sql is cheaper
 	// than spinning on the file lock.
 	w.SetMaxOpenConns(1)
-	if err := sqlstore.Migrate(ctx, newDB(w), "", migrations, log); err != nil {
+	if err := sqlstore.Migrate(ctx, newDB(w, nil), "", migrations, log); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
@@ -69,11 +70,18 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Store, error)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	log.Info("store opened", "backend", "sqlite", "path", path)
-	return &Store{queries: sqlstore.New("sqlite", newDB(w), newDB(r)), w: w, r: r}, nil
+	st, err := prepareWrites(ctx, w)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: prepare %s: %w", path, err)
+	}
+	return &Store{queries: sqlstore.New("sqlite", newDB(w, st), newDB(r, nil)), w: w, r: r, st: st}, nil
 }
 
 // Close closes the database; a clean close also checkpoints the WAL into the file.
 func (s *Store) Close() error {
+	s.st.close()
 	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
