@@ -22,6 +22,9 @@ type Metrics struct {
 	answeredSL *prometheus.CounterVec
 	waitTime   *prometheus.HistogramVec
 	decision   prometheus.Histogram
+	writes     *prometheus.CounterVec
+	writeOps   prometheus.Histogram
+	writeTime  prometheus.Histogram
 }
 
 // Snapshotter gives live figures at scrape time (the routing engine).
@@ -50,8 +53,16 @@ func New(reg prometheus.Registerer, src Snapshotter) (*Metrics, error) {
 		decision: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "routing_decision_seconds",
 			Help:    "Time to take one routing decision (pick an agent or a contact).",
 			Buckets: []float64{1e-7, 5e-7, 1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2}}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "store_writes_total",
+			Help: "Store writes (transactions) of the group commit, by result (ok, error)."}, []string{"result"}),
+		writeOps: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "store_write_operations",
+			Help:    "Operations whose changes one store write carried (group commit batch size).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}}),
+		writeTime: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "store_write_seconds",
+			Help:    "Time of one store write, sync to disk included.",
+			Buckets: []float64{1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5}}),
 	}
-	cs := []prometheus.Collector{m.offers, m.accepts, m.declines, m.rona, m.finished, m.answered, m.answeredSL, m.waitTime, m.decision}
+	cs := []prometheus.Collector{m.offers, m.accepts, m.declines, m.rona, m.finished, m.answered, m.answeredSL, m.waitTime, m.decision, m.writes, m.writeOps, m.writeTime}
 	if src != nil {
 		cs = append(cs, &live{src: src})
 	}
@@ -93,6 +104,17 @@ func (m *Metrics) Finished(ch session.Channel, st session.State) {
 
 // Decision implements routing.Observer.
 func (m *Metrics) Decision(d time.Duration) { m.decision.Observe(d.Seconds()) }
+
+// StoreWrite implements routing.Observer.
+func (m *Metrics) StoreWrite(changes int, d time.Duration, err error) {
+	if err != nil {
+		m.writes.WithLabelValues("error").Inc()
+		return
+	}
+	m.writes.WithLabelValues("ok").Inc()
+	m.writeOps.Observe(float64(changes))
+	m.writeTime.Observe(d.Seconds())
+}
 
 var (
 	queueDepth = prometheus.NewDesc(ns+"_queue_depth", "Contacts waiting in the queue.", []string{"queue"}, nil)

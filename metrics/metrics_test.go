@@ -2,8 +2,10 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -64,6 +66,25 @@ omnigate_queue_answered_within_sl_total{channel="chat",queue="sales"} 1
 	}
 	if n := testutil.CollectAndCount(reg, "omnigate_routing_decision_seconds"); n != 1 {
 		t.Fatalf("decision histogram count = %d", n)
+	}
+	reg2 := prometheus.NewRegistry()
+	m2, err := metrics.New(reg2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2.StoreWrite(3, 2*time.Millisecond, nil)
+	m2.StoreWrite(1, time.Millisecond, errors.New("disk full"))
+	wantWrites := `
+# HELP omnigate_store_writes_total Store writes (transactions) of the group commit, by result (ok, error).
+# TYPE omnigate_store_writes_total counter
+omnigate_store_writes_total{result="error"} 1
+omnigate_store_writes_total{result="ok"} 1
+`
+	if err := testutil.GatherAndCompare(reg2, strings.NewReader(wantWrites), "omnigate_store_writes_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(reg2, "omnigate_store_write_operations", "omnigate_store_write_seconds"); n != 2 {
+		t.Fatalf("store write histograms: %d", n)
 	}
 	mfs, err := reg.Gather()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/omnigate/omnigate/session"
 )
@@ -119,7 +120,9 @@ func (e *Engine) waitDurable(seq uint64) error {
 		g.pending = nil
 		g.committing = true
 		g.mu.Unlock()
+		start := time.Now()
 		err := e.store.Commit(context.Background(), mergeChanges(batch))
+		e.obs.StoreWrite(len(batch), time.Since(start), err)
 		g.mu.Lock()
 		g.committing = false
 		if err != nil {

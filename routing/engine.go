@@ -22,6 +22,9 @@ type Observer interface {
 	RONA(queue string, ch session.Channel)
 	Finished(ch session.Channel, final session.State)
 	Decision(d time.Duration)
+	// StoreWrite reports one store write of the group commit: how many operations'
+	// changes it carried, how long it took, and whether it failed.
+	StoreWrite(changes int, d time.Duration, err error)
 }
 
 type nopObserver struct{}
@@ -32,6 +35,7 @@ func (nopObserver) Declined(string, session.Channel)                      {}
 func (nopObserver) RONA(string, session.Channel)                          {}
 func (nopObserver) Finished(session.Channel, session.State)               {}
 func (nopObserver) Decision(time.Duration)                                {}
+func (nopObserver) StoreWrite(int, time.Duration, error)                  {}
 
 // Options are the engine's collaborators; zero values get defaults.
 type Options struct {
@@ -81,9 +85,9 @@ type Engine struct {
 	gc      groupCommit // queued writes and notice order (commit.go)
 	opDirty bool        // the operation under the lock queued a change
 
-	subMu     sync.RWMutex
-	subs      map[int]func(Notice)
-	nextSub   int
+	subMu   sync.RWMutex
+	subs    map[int]func(Notice)
+	nextSub int
 }
 
 type qkey struct {

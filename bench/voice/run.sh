@@ -174,7 +174,7 @@ omnigate_phase() {
 	else
 		conc_steps omnigate 127.0.0.1:5060 "$og" 10000 29999
 	fi
-	curl -s http://127.0.0.1:8088/metrics | grep -E '^omnigate_rtp_packets_total|^omnigate_sip_calls_total' >> "$RESULTS" || true
+	curl -s http://127.0.0.1:8088/metrics | grep -E '^omnigate_rtp_packets_total|^omnigate_sip_calls_total|^omnigate_store_write(s_total|_operations_(sum|count)|_seconds_(sum|count))' >> "$RESULTS" || true
 	cleanup
 }
 

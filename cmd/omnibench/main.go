@@ -47,6 +47,7 @@ func (d *decisions) Declined(string, session.Channel)                      {}
 func (d *decisions) RONA(string, session.Channel)                          {}
 func (d *decisions) Finished(session.Channel, session.State)               {}
 func (d *decisions) Decision(t time.Duration)                              { d.n.Add(1); d.ns.Add(int64(t)) }
+func (d *decisions) StoreWrite(int, time.Duration, error)                  {}
 
 func run(kind, url string, nAgents, nQueues, nSkills, n int) error {
 	ctx := context.Background()
