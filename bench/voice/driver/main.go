@@ -104,6 +104,7 @@ routing:
 sip:
   addr: "127.0.0.1:5060"
   public_host: "127.0.0.1"
+  max_calls: 4000 # SIP legs at once, two per bridged call (the default 1000 caps the CPS steps)
   trunks:
     - name: carrier
       addrs: ["127.0.0.0/8"]
