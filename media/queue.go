@@ -41,8 +41,10 @@ type PacketBuf struct {
 }
 
 // PacketQueue hands packets from the one goroutine that reads a leg's socket or track
-// to whoever calls ReadRTP, without allocating: every buffer is in the queue, in the
-// free list, held by the producer, or being copied out by Read. It gives a leg
+// to whoever calls ReadRTP, without allocating once warm: every buffer is in the
+// queue, in the free list, held by the producer, or being copied out by Read. Its
+// queueDepth buffers are made as they are first needed (a leg that is relayed
+// directly queues nothing and never needs more than the first). It gives a leg
 // ReadRTP and SetReadDeadline with the semantics Leg asks for.
 //
 // When nobody reads (no bridge attached), Push drops the oldest packet at once, so
@@ -58,6 +60,7 @@ type PacketQueue struct {
 	dl       *deadline.Deadline
 	dropped  atomic.Uint64
 	timer    *time.Timer // Push's wait; producer only
+	bufs     int         // buffers made so far, at most queueDepth; producer only
 	closed   chan struct{}
 	once     sync.Once
 }
@@ -75,9 +78,7 @@ func NewPacketQueue() *PacketQueue {
 	}
 	q.timer.Stop()
 	q.lastRead.Store(-int64(readerGrace))
-	for range queueDepth - 1 {
-		q.free <- new(PacketBuf)
-	}
+	q.bufs = 1
 	return q
 }
 
@@ -93,6 +94,12 @@ func (q *PacketQueue) Push(b *PacketBuf, now time.Time) *PacketBuf {
 	case nb := <-q.free:
 		return nb
 	default:
+	}
+	// Buffers are made when first needed: a leg a bridge relays directly never
+	// queues, and keeps one.
+	if q.bufs < queueDepth {
+		q.bufs++
+		return new(PacketBuf)
 	}
 	if int64(now.Sub(q.epoch))-q.lastRead.Load() < int64(readerGrace) {
 		q.timer.Reset(maxHandOffWait)

@@ -38,6 +38,10 @@ cleanup() {
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
 	done
+	# wait for them, so the next phase finds the ports free
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
 	PIDS=()
 }
 # sipp's RTP echo socket keeps the default 208 KiB receive buffer; both sides get the

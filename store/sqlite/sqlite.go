@@ -51,8 +51,10 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Store, error)
 		// The driver would take everything after it for options and open another file.
 		return nil, fmt.Errorf("sqlite: open %s: the path may not contain '?'", path)
 	}
+	// The writer keeps 32 MiB of pages (SQLite's default is 2 MiB): the pages a
+	// commit touches stay in memory instead of being read back from the file.
 	w, err := sql.Open("sqlite", path+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-32768)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
