@@ -83,7 +83,8 @@ func (r *mmsgReader) readable(fd uintptr) bool {
 			r.hdrs[i].Hdr.Namelen = uint32(unsafe.Sizeof(r.names[i]))
 			r.hdrs[i].Hdr.Flags = 0
 		}
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), recvBatch, unix.MSG_DONTWAIT, 0, 0)
+		// MSG_DONTWAIT: it never blocks, so the raw form (no scheduler hand-off) is safe.
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), recvBatch, unix.MSG_DONTWAIT, 0, 0)
 		switch errno {
 		case 0:
 		case unix.EAGAIN:

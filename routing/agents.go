@@ -144,7 +144,7 @@ func (e *Engine) QueueNames() []string {
 func (e *Engine) Stats() Stats {
 	e.lock()
 	defer e.unlock()
-	s := Stats{Queues: e.queueViews(e.clock.Now()), Presence: map[session.Presence]int{}, Interactions: map[session.Channel]map[session.State]int{}}
+	s := Stats{Queues: e.queueViews(e.clock.Now()), Presence: map[session.Presence]int{}, Interactions: map[session.Channel]map[session.State]int{}, Customers: len(e.customers)}
 	for _, a := range e.agents {
 		s.Presence[a.Presence]++
 	}
@@ -159,11 +159,13 @@ func (e *Engine) Stats() Stats {
 	return s
 }
 
-// Tick expires offers not accepted in time (RONA, R4) and retries placing contacts
+// Tick drops from memory the customers with nothing open (once stored), expires
+// offers not accepted in time (RONA, R4) and retries placing contacts
 // whose decline hold has passed.
 func (e *Engine) Tick(ctx context.Context) {
 	e.lock()
 	defer e.unlock()
+	e.dropRetired()
 	now := e.clock.Now()
 	var due []*session.Interaction
 	for _, it := range e.offered {

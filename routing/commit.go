@@ -78,11 +78,17 @@ func (e *Engine) commit(_ context.Context, c *Change) error {
 	return nil
 }
 
-// queuedSeq is the sequence of the last change queued.
-func (g *groupCommit) queuedSeq() uint64 {
+// seqs returns the sequences of the last change queued and of the last one stored.
+func (g *groupCommit) seqs() (queued, written uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.queued
+	return g.queued, g.written
+}
+
+// queuedSeq is the sequence of the last change queued.
+func (g *groupCommit) queuedSeq() uint64 {
+	q, _ := g.seqs()
+	return q
 }
 
 // stored returns the store once every change queued so far is written, so that a

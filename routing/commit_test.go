@@ -120,3 +120,31 @@ func TestGroupCommitFailureStopsTheEngine(t *testing.T) {
 		t.Errorf("operation after the failure: err = %v, want ErrStoreFailed", err)
 	}
 }
+
+// A customer with nothing open leaves memory at the next Tick once everything about
+// it is stored; its next contact finds it again from the store: same customer, new
+// session.
+func TestRetiredCustomerComesBackFromTheStore(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.available("carol")
+	a := h.create(session.Chat, "sales", "+r1")
+	h.accept(a.ID, "carol")
+	h.finish(a.ID, "carol")
+	if got := h.eng.Stats().Customers; got != 1 {
+		t.Fatalf("customers in memory before Tick: %d, want 1 (it leaves at the next Tick)", got)
+	}
+	h.eng.Tick(h.ctx)
+	if got := h.eng.Stats().Customers; got != 0 {
+		t.Fatalf("customers in memory after Tick: %d, want 0", got)
+	}
+	b := h.create(session.Chat, "sales", "+r1")
+	if b.CustomerID != a.CustomerID {
+		t.Fatalf("returning caller got customer %s, was %s", b.CustomerID, a.CustomerID)
+	}
+	if b.SessionID == a.SessionID {
+		t.Fatal("returning caller joined a complete session")
+	}
+	if got := h.eng.Stats().Customers; got != 1 {
+		t.Fatalf("customers in memory with one open contact: %d, want 1", got)
+	}
+}

@@ -217,6 +217,8 @@ func (e *Engine) findCustomer(ctx context.Context, ci CustomerInfo) (*session.Cu
 		if c := e.customers[e.custByIdent[id]]; c != nil {
 			return c, nil
 		}
+		// Not in memory: from before this start, or retired once all of it was
+		// stored (dropRetired), so the store has it.
 		c, err := e.store.CustomerByIdentity(ctx, id)
 		if err == nil {
 			e.cacheCustomer(c)
@@ -301,5 +303,18 @@ func (e *Engine) cacheCustomer(c *session.Customer) {
 	e.customers[c.ID] = c
 	for _, id := range c.Identities {
 		e.custByIdent[id] = c.ID
+	}
+}
+
+func (e *Engine) uncacheCustomer(customerID string) {
+	c := e.customers[customerID]
+	if c == nil {
+		return
+	}
+	delete(e.customers, customerID)
+	for _, id := range c.Identities {
+		if e.custByIdent[id] == customerID {
+			delete(e.custByIdent, id)
+		}
 	}
 }

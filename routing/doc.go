@@ -4,7 +4,9 @@
 // A tour:
 //   - Engine holds the live state in memory — queues with their waiting contacts per
 //     channel (waitList: priority, then arrival), agents with presence, load and
-//     personal queues — and writes every change through a Store before anyone sees it.
+//     personal queues — and writes every change through a Store before the operation
+//     returns or its notices go out (group commit, commit.go: the changes of the
+//     operations that run while a write is in flight go in the next write together).
 //   - step (step.go) is the one path by which an interaction changes: it applies a
 //     session.Input, turns effects into queue positions and RONA, writes the change
 //     with its event, and installs it.

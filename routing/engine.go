@@ -82,12 +82,37 @@ type Engine struct {
 	dirtyA      map[string]bool
 	loadChanged map[string]bool // agents whose load changed in this operation
 
+	retired []retired   // customers to drop from memory once stored, in seq order
 	gc      groupCommit // queued writes and notice order (commit.go)
 	opDirty bool        // the operation under the lock queued a change
 
 	subMu   sync.RWMutex
 	subs    map[int]func(Notice)
 	nextSub int
+}
+
+// retired is a customer with no open session, to leave memory once the write with
+// sequence seq (its session's completion) is stored.
+type retired struct {
+	customerID string
+	seq        uint64
+}
+
+// dropRetired takes from memory the retired customers whose writes are all stored
+// and who have not come back meanwhile. The caller holds the lock.
+func (e *Engine) dropRetired() {
+	_, written := e.gc.seqs()
+	n := 0
+	for _, r := range e.retired {
+		if r.seq > written {
+			break
+		}
+		n++
+		if _, open := e.custSess[r.customerID]; !open {
+			e.uncacheCustomer(r.customerID)
+		}
+	}
+	e.retired = append(e.retired[:0], e.retired[n:]...)
 }
 
 type qkey struct {
@@ -409,6 +434,10 @@ func (e *Engine) installSession(s *session.Session) {
 		delete(e.sessMaster, s.ID)
 		if e.custSess[s.CustomerID] == s.ID {
 			delete(e.custSess, s.CustomerID)
+			// Nothing of the customer's is open any more: memory keeps customers with
+			// open work only, the store has the rest (findCustomer reads it back).
+			// It leaves memory once everything written about it is stored (Tick).
+			e.retired = append(e.retired, retired{s.CustomerID, e.gc.queuedSeq()})
 		}
 		return
 	}

@@ -54,6 +54,9 @@ type Stats struct {
 	Queues       []QueueView
 	Presence     map[session.Presence]int
 	Interactions map[session.Channel]map[session.State]int
+	// Customers is how many customers the engine holds in memory: those with open
+	// work, and those whose last session completed moments ago.
+	Customers int
 }
 
 func (e *Engine) agentView(a *agent) AgentView {

@@ -12,7 +12,12 @@
 //
 //   - Commit is all or nothing. Customers, sessions and interactions are upserts
 //     by id; events and messages are inserts, and a message whose id (or whose
-//     seq within its interaction) is taken fails the whole change.
+//     seq within its interaction) is taken fails the whole change. The routing
+//     engine hands one Commit the changes of several operations at once (group
+//     commit), so one Commit is one transaction and one sync however much it holds.
+//
+// The SQLite store prepares the commit's statements once (sqlstore.WriteStatements)
+// and keeps 32 MiB of pages on its writer connection.
 //   - Values come back normalised: times in UTC at microsecond precision (the
 //     zero time stays zero), empty slices and maps as nil.
 //   - Events get a store-assigned Seq that only increases.

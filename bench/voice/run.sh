@@ -13,7 +13,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SIDES=${SIDES:-"omnigate kamailio"}
-CPS_STEPS=${CPS_STEPS-"50 100 150 200"}
+CPS_STEPS=${CPS_STEPS-"200 300 400"}
 CPS_SECS=${CPS_SECS:-20}          # length of one CPS step
 CPS_HOLD_MS=${CPS_HOLD_MS:-0}    # how long the callee talks before hanging up, CPS test
 CONC_STEPS=${CONC_STEPS-"100 300 500"}
@@ -62,6 +62,14 @@ TAGS=""
 cp "$HERE"/uac*.xml "$HERE"/uas*.xml "$HERE/kamailio.cfg" "$W/"
 "$W/driver" config -n "$AGENTS" -o "$W/omnigate-bench.yaml" -csv "$W/agents.csv"
 "$W/driver" mkaudio -o "$W/g711a-20ms.raw" -seconds 40
+
+# live_bytes: Omnigate's live memory (heap in use + goroutine stacks) right after a
+# forced GC. Needs the profiling build (PROFILE=1): /debug/pprof/heap?gc=1 runs the GC.
+live_bytes() {
+	[ -n "${PROFILE:-}" ] || return 0
+	curl -s -o /dev/null "http://127.0.0.1:6060/debug/pprof/heap?gc=1"
+	curl -s http://127.0.0.1:8088/metrics | awk '/^go_memstats_heap_inuse_bytes |^go_memstats_stack_inuse_bytes / { s += $2 } END { printf "%d\n", s }'
+}
 
 # udp_drops PORTLO PORTHI: "drops/sockets" summed over the sockets bound in [lo, hi]
 # (/proc/net/udp drop counters: datagrams lost to a full receive buffer).
@@ -124,6 +132,8 @@ conc_steps() {
 		local e0 rss0
 		e0=$(rcvbuf_errors)
 		rss0=$("$W/driver" procstat -pids "$pids" -seconds 0.1 | sed 's/.*rss_kb=//')
+		local live0=""
+		[ "$side" = omnigate ] && live0=$(live_bytes)
 		(
 			sleep $((ramp + 3))
 			if [ -n "${PROFILE:-}" ] && [ "$side" = omnigate ]; then
@@ -133,6 +143,7 @@ conc_steps() {
 			fi
 			"$W/driver" procstat -pids "$pids" -seconds 10 > conc_cpu.out
 			wait
+			[ "$side" = omnigate ] && live_bytes > conc_live.out
 			echo "relay_drops=$(udp_drops "$lo" "$hi") uas_drops=$(udp_drops 42000 42001) uac_drops=$(udp_drops "$UAC_RTP_LO" "$UAC_RTP_HI")" > conc_drops.out
 			taskset -c "$GEN_CPU" timeout 10 dumpcap -q -i lo -s 96 -B 64 -P -a duration:3 -f 'udp and (portrange '"$UAC_RTP_LO-$UAC_RTP_HI"' or port 42000)' -w conc.pcap > /dev/null 2>&1 || true
 		) &
@@ -144,7 +155,12 @@ conc_steps() {
 		cpu=$(cat conc_cpu.out)
 		rss=$(echo "$cpu" | sed 's/.*rss_kb=//')
 		lat=$("$W/driver" latency -pcap conc.pcap -uac-lo "$UAC_RTP_LO" -uac-hi "$UAC_RTP_HI" -uas 42000 2>&1 || true)
-		out "$side conc calls=$c ok=$ok failed=$fail $cpu rss_idle_kb=$rss0 kb_per_call=$(( (rss - rss0) / c )) $(cat conc_drops.out) rcvbuf_errors_total=$d $lat"
+		local live=""
+		if [ -n "$live0" ] && [ -s conc_live.out ]; then
+			live="live_kb_per_call=$(( ($(cat conc_live.out) - live0) / 1024 / c ))"
+		fi
+		rm -f conc_live.out
+		out "$side conc calls=$c ok=$ok failed=$fail $cpu rss_idle_kb=$rss0 kb_per_call=$(( (rss - rss0) / c )) $live $(cat conc_drops.out) rcvbuf_errors_total=$d $lat"
 		[ -n "${KEEP_PCAP:-}" ] && mv conc.pcap "conc-$side-$c.pcap" || rm -f conc.pcap
 		sleep 6
 	done
