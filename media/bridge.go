@@ -82,6 +82,7 @@ func StartBridge(a, b *Outbound, cfg BridgeConfig) *Bridge {
 			src.attachDirect(d)
 			continue
 		}
+		d.buf = make([]byte, MaxPacketSize)
 		br.wg.Go(func() { d.run(&br.stopping) })
 	}
 	return br
@@ -142,7 +143,7 @@ type direction struct {
 	det      DTMFDetector
 
 	pkt rtp.Packet
-	buf [MaxPacketSize]byte
+	buf []byte // run's read buffer; a direct direction relays in the leg's and has none
 
 	relayed, filtered, writeErrs, digits atomic.Uint64
 }
@@ -175,7 +176,7 @@ func (d *direction) stats() DirectionStats {
 func (d *direction) run(stopping *atomic.Bool) {
 	errs := 0
 	for !stopping.Load() {
-		err := d.from.ReadRTP(&d.pkt, d.buf[:])
+		err := d.from.ReadRTP(&d.pkt, d.buf)
 		if err != nil {
 			switch {
 			case stopping.Load():

@@ -60,7 +60,7 @@ type PacketQueue struct {
 	dl       *deadline.Deadline
 	dropped  atomic.Uint64
 	timer    *time.Timer // Push's wait; producer only
-	bufs     int         // buffers made so far, at most queueDepth; producer only
+	bufs     int         // buffers in circulation (made, not released), at most queueDepth; producer only
 	closed   chan struct{}
 	once     sync.Once
 }
@@ -174,6 +174,21 @@ func (q *PacketQueue) drainTo(d *direction, now time.Time) {
 				d.consume(b.Data[:b.N])
 			}
 			q.free <- b
+		default:
+			return
+		}
+	}
+}
+
+// release lets go of the buffers in the free list, so that a leg a bridge now relays
+// directly (and which queues nothing meanwhile) does not keep a queue's worth of
+// buffers for the rest of the call; Push makes them again if they are needed. Only
+// the producer calls it.
+func (q *PacketQueue) release() {
+	for {
+		select {
+		case <-q.free:
+			q.bufs--
 		default:
 			return
 		}

@@ -123,8 +123,9 @@ type RTPLeg struct {
 	// direct is the bridge direction that relays this leg's packets on the reader
 	// goroutine itself, nil when packets go to the queue. dmu is held by the reader
 	// while it calls direct, so detachDirect can wait out a call in flight.
-	direct atomic.Pointer[direction]
-	dmu    sync.Mutex
+	direct  atomic.Pointer[direction]
+	dmu     sync.Mutex
+	drained *direction // the attached direction the queue was last drained into; reader only
 
 	mu    sync.Mutex // guards latch, rx and the counters below them
 	latch latch
@@ -295,8 +296,12 @@ func (l *RTPLeg) relayDirect(b *PacketBuf, now time.Time) bool {
 	l.dmu.Lock()
 	d := l.direct.Load() // again under dmu: detachDirect may have run meanwhile
 	if d != nil {
-		if len(l.q.queue) > 0 {
+		if d != l.drained {
+			// First packet since d attached: what was queued goes first, then the
+			// queue's spare buffers are let go while d relays.
 			l.q.drainTo(d, now)
+			l.q.release()
+			l.drained = d
 		}
 		d.consume(b.Data[:b.N])
 	}
