@@ -139,3 +139,40 @@ func portFromNetwork(p uint16) uint16 {
 	*(*uint16)(unsafe.Pointer(&b[0])) = p
 	return binary.BigEndian.Uint16(b[:])
 }
+
+// rtcpPolled: the leg's reader drains the RTCP socket at each of its periodic checks
+// (pollRTCP) instead of keeping a goroutine blocked on it for the call's life. RTCP
+// comes every few seconds; the socket holds it until the next check.
+const rtcpPolled = true
+
+// pollRTCP reads every datagram waiting on conn without blocking and hands each to
+// handle.
+func pollRTCP(conn *net.UDPConn, buf []byte, handle func([]byte, netip.AddrPort)) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(fd uintptr) bool {
+		for range 64 { // bounded: a flood waits for the next check
+			n, from, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return true // EAGAIN: drained; anything else: try at the next check
+			}
+			handle(buf[:n], sockaddrAddrPort(from))
+		}
+		return true
+	})
+}
+
+func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port))
+	}
+	return netip.AddrPort{}
+}

@@ -2,8 +2,16 @@
 
 package media
 
-import "net"
+import (
+	"net"
+	"net/netip"
+)
 
 func newDatagramReader(conn *net.UDPConn, first *PacketBuf) datagramReader {
 	return &singleReader{conn: conn, buf: first}
 }
+
+// rtcpPolled false: the leg reads RTCP on a goroutine of its own (rtcpLoop).
+const rtcpPolled = false
+
+func pollRTCP(*net.UDPConn, []byte, func([]byte, netip.AddrPort)) {}

@@ -100,8 +100,9 @@ func (r *singleReader) read(deliver func(*PacketBuf) *PacketBuf) error {
 // bridge being up. While a Bridge relays the leg, that goroutine relays each accepted
 // packet itself, in the same pass as the read (no hand-off, no second wake-up), and
 // ReadRTP gets nothing. Otherwise accepted packets wait in a PacketQueue for ReadRTP;
-// when nobody reads, the oldest are dropped. A second goroutine reads RTCP. Close
-// stops both and waits for them.
+// when nobody reads, the oldest are dropped. RTCP is read at the reader's periodic
+// checks on Linux (pollRTCP), by a second goroutine elsewhere. Close stops them and
+// waits.
 type RTPLeg struct {
 	id      string
 	codec   Codec
@@ -114,9 +115,10 @@ type RTPLeg struct {
 	epoch   time.Time
 
 	// Reader goroutine only.
-	rd      datagramReader
-	deliver func(*PacketBuf) *PacketBuf // l.accept, bound once
-	hdr     rtp.Header                  // parsed in place, so CSRC and extension slices are reused
+	rd       datagramReader
+	deliver  func(*PacketBuf) *PacketBuf  // l.accept, bound once
+	rtcpFrom func([]byte, netip.AddrPort) // l.rtcpNow, bound once
+	hdr      rtp.Header                   // parsed in place, so CSRC and extension slices are reused
 
 	q *PacketQueue // hand-off to ReadRTP
 
@@ -190,14 +192,18 @@ func NewRTPLeg(pair *PortPair, cfg RTPLegConfig) (*RTPLeg, error) {
 	l.log = l.log.With(logLegID, cfg.ID)
 	l.rd = newDatagramReader(l.conn, l.q.First())
 	l.deliver = l.accept
+	l.rtcpFrom = l.rtcpNow
 	if cfg.Remote.IsValid() {
 		r := cfg.Remote
 		l.dest.Store(&r)
 	}
 	l.SetMediaTimeout(cfg.MediaTimeout)
-	l.wg.Add(2)
+	l.wg.Add(1)
 	go l.readLoop()
-	go l.rtcpLoop()
+	if !rtcpPolled {
+		l.wg.Add(1)
+		go l.rtcpLoop()
+	}
 	return l, nil
 }
 
@@ -268,6 +274,11 @@ func (l *RTPLeg) readLoop() {
 			l.log.Debug("rtp read", "err", err)
 		}
 		if now := time.Now(); !now.Before(next) {
+			if rtcpPolled {
+				buf := rtcpBufs.Get().(*[MaxPacketSize]byte)
+				pollRTCP(l.pair.RTCP, buf[:], l.rtcpFrom)
+				rtcpBufs.Put(buf)
+			}
 			l.checkTimeout(now)
 			next = now.Add(l.checkEvery())
 			_ = l.conn.SetReadDeadline(next)
@@ -460,8 +471,9 @@ func (l *RTPLeg) WriteRTP(p *rtp.Packet) error {
 	return nil
 }
 
-// rtcpLoop reads the RTCP port for the far end's reports. RTCP counts as "a packet"
-// for the media timeout only when it comes from the latched peer's host.
+// rtcpLoop reads the RTCP port for the far end's reports where the reader cannot poll
+// it (rtcpPolled). RTCP counts as "a packet" for the media timeout only when it comes
+// from the latched peer's host.
 func (l *RTPLeg) rtcpLoop() {
 	defer l.wg.Done()
 	var buf [MaxPacketSize]byte
@@ -476,6 +488,12 @@ func (l *RTPLeg) rtcpLoop() {
 		l.rtcpIn(buf[:n], from, time.Now())
 	}
 }
+
+// rtcpBufs lends the readers a buffer for the RTCP they poll once a second or so.
+var rtcpBufs = sync.Pool{New: func() any { return new([MaxPacketSize]byte) }}
+
+// rtcpNow takes an RTCP datagram the reader polled (pollRTCP).
+func (l *RTPLeg) rtcpNow(b []byte, from netip.AddrPort) { l.rtcpIn(b, from, time.Now()) }
 
 func (l *RTPLeg) rtcpIn(b []byte, from netip.AddrPort, now time.Time) {
 	rep, ok := parseRTCP(b)
