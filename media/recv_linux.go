@@ -176,3 +176,71 @@ func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
 	}
 	return netip.AddrPort{}
 }
+
+// rawSender sends a leg's RTP with sendto(2) from inside the runtime poller's write
+// callback (syscall.RawConn.Write), which keeps the descriptor from being closed
+// under it, as a raw syscall: the socket is non-blocking, so the scheduler need not
+// be told. A full send buffer drops the datagram (EAGAIN), as the kernel would drop
+// it further on; RTP does not wait.
+type rawSender struct {
+	rc  syscall.RawConn
+	fn  func(fd uintptr) bool
+	buf []byte
+	sa4 unix.RawSockaddrInet4
+	sa6 unix.RawSockaddrInet6
+	v6  bool
+	err error
+}
+
+func newSender(conn *net.UDPConn) sender {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return udpSender{conn}
+	}
+	s := &rawSender{rc: rc}
+	s.fn = s.writable
+	return s
+}
+
+// send is called with the leg's write lock held.
+func (s *rawSender) send(b []byte, to netip.AddrPort) error {
+	s.buf, s.err = b, nil
+	if a := to.Addr(); a.Is4() || a.Is4In6() {
+		s.v6 = false
+		s.sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.Unmap().As4()}
+		s.sa4.Port = portToNetwork(to.Port())
+	} else {
+		s.v6 = true
+		s.sa6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()}
+		s.sa6.Port = portToNetwork(to.Port())
+	}
+	if err := s.rc.Write(s.fn); err != nil {
+		return err
+	}
+	return s.err
+}
+
+func (s *rawSender) writable(fd uintptr) bool {
+	p, n := unsafe.Pointer(&s.sa4), uintptr(unix.SizeofSockaddrInet4)
+	if s.v6 {
+		p, n = unsafe.Pointer(&s.sa6), uintptr(unix.SizeofSockaddrInet6)
+	}
+	for {
+		_, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&s.buf[0])), uintptr(len(s.buf)), unix.MSG_DONTWAIT, uintptr(p), n)
+		switch errno {
+		case 0:
+		case unix.EINTR:
+			continue
+		default:
+			s.err = errno
+		}
+		return true
+	}
+}
+
+// portToNetwork is portFromNetwork's inverse.
+func portToNetwork(port uint16) uint16 {
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], port)
+	return *(*uint16)(unsafe.Pointer(&b[0]))
+}

@@ -15,3 +15,5 @@ func newDatagramReader(conn *net.UDPConn, first *PacketBuf) datagramReader {
 const rtcpPolled = false
 
 func pollRTCP(*net.UDPConn, []byte, func([]byte, netip.AddrPort)) {}
+
+func newSender(conn *net.UDPConn) sender { return udpSender{conn} }

@@ -76,6 +76,19 @@ type datagramReader interface {
 	read(deliver func(*PacketBuf) *PacketBuf) error
 }
 
+// sender is the one place the leg sends on its RTP socket: on Linux rawSender
+// (recv_linux.go: sendto as a raw syscall), elsewhere udpSender.
+type sender interface {
+	send(b []byte, to netip.AddrPort) error
+}
+
+type udpSender struct{ conn *net.UDPConn }
+
+func (s udpSender) send(b []byte, to netip.AddrPort) error {
+	_, err := s.conn.WriteToUDPAddrPort(b, to)
+	return err
+}
+
 // singleReader reads one datagram per read with ReadFromUDPAddrPort.
 type singleReader struct {
 	conn *net.UDPConn
@@ -141,6 +154,7 @@ type RTPLeg struct {
 
 	wmu      sync.Mutex
 	wbuf     [MaxPacketSize]byte
+	snd      sender // under wmu
 	dest     atomic.Pointer[netip.AddrPort]
 	outPkts  atomic.Uint64
 	outBytes atomic.Uint64
@@ -191,6 +205,7 @@ func NewRTPLeg(pair *PortPair, cfg RTPLegConfig) (*RTPLeg, error) {
 	}
 	l.log = l.log.With(logLegID, cfg.ID)
 	l.rd = newDatagramReader(l.conn, l.q.First())
+	l.snd = newSender(l.conn)
 	l.deliver = l.accept
 	l.rtcpFrom = l.rtcpNow
 	if cfg.Remote.IsValid() {
@@ -460,7 +475,7 @@ func (l *RTPLeg) WriteRTP(p *rtp.Packet) error {
 	l.wmu.Lock()
 	n, err := p.MarshalTo(l.wbuf[:])
 	if err == nil {
-		_, err = l.conn.WriteToUDPAddrPort(l.wbuf[:n], *dst)
+		err = l.snd.send(l.wbuf[:n], *dst)
 	}
 	l.wmu.Unlock()
 	if err != nil {
