@@ -31,12 +31,15 @@ RESULTS="$W/results.txt"
 : > "$RESULTS"
 PIDS=()
 cleanup() {
+	# each entry is a `timeout` (or taskset exec'ing one) with the real process as its
+	# child: signal both, or a child slow to stop would outlive the kill -9 and hold
+	# its ports into the next phase
 	for p in "${PIDS[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+		[ -n "$p" ] && { pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; } || true
 	done
 	sleep 0.5
 	for p in "${PIDS[@]:-}"; do
-		[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+		[ -n "$p" ] && { pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; } || true
 	done
 	# wait for them, so the next phase finds the ports free
 	for p in "${PIDS[@]:-}"; do

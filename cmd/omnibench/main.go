@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,8 +33,9 @@ func main() {
 	queues := flag.Int("queues", 500, "queues")
 	skills := flag.Int("skills", 5, "queues per agent")
 	n := flag.Int("n", 20000, "contacts to route")
+	clients := flag.Int("c", 1, "clients creating contacts at once (group commit shares writes between them)")
 	flag.Parse()
-	if err := run(*storeKind, *url, *agents, *queues, *skills, *n); err != nil {
+	if err := run(*storeKind, *url, *agents, *queues, *skills, *n, max(*clients, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "omnibench:", err)
 		os.Exit(1)
 	}
@@ -49,7 +51,7 @@ func (d *decisions) Finished(session.Channel, session.State)               {}
 func (d *decisions) Decision(t time.Duration)                              { d.n.Add(1); d.ns.Add(int64(t)) }
 func (d *decisions) StoreWrite(int, time.Duration, error)                  {}
 
-func run(kind, url string, nAgents, nQueues, nSkills, n int) error {
+func run(kind, url string, nAgents, nQueues, nSkills, n, clients int) error {
 	ctx := context.Background()
 	var st routing.Store
 	switch kind {
@@ -105,26 +107,42 @@ func run(kind, url string, nAgents, nQueues, nSkills, n int) error {
 			return err
 		}
 	}
-	lat := make([]time.Duration, 0, n)
+	lat := make([]time.Duration, n)
 	var offered atomic.Int64
 	eng.Subscribe(func(nt routing.Notice) {
 		if nt.Kind == routing.NoticeOffer {
 			offered.Add(1)
 		}
 	})
+	queueOf := make([]string, n)
+	for i := range queueOf {
+		queueOf[i] = cfg.Queues[rng.IntN(nQueues)].Name
+	}
 	obs.n.Store(0)
 	runtime.GC()
 	start := time.Now()
-	for i := 0; i < n; i++ {
-		t0 := time.Now()
-		_, err := eng.CreateInteraction(ctx, routing.NewInteraction{
-			Channel: session.Chat, Queue: cfg.Queues[rng.IntN(nQueues)].Name,
-			Customer: routing.CustomerInfo{VisitorID: fmt.Sprintf("v%d", i)},
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for c := range clients {
+		wg.Go(func() {
+			for i := c; i < n; i += clients {
+				t0 := time.Now()
+				_, err := eng.CreateInteraction(ctx, routing.NewInteraction{
+					Channel: session.Chat, Queue: queueOf[i],
+					Customer: routing.CustomerInfo{VisitorID: fmt.Sprintf("v%d", i)},
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				lat[i] = time.Since(t0) // the offer is made and stored before CreateInteraction returns
+			}
 		})
-		if err != nil {
-			return err
-		}
-		lat = append(lat, time.Since(t0)) // the offer is made before CreateInteraction returns
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
 	}
 	elapsed := time.Since(start)
 	if int(offered.Load()) != n {
@@ -132,7 +150,7 @@ func run(kind, url string, nAgents, nQueues, nSkills, n int) error {
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)] }
-	fmt.Printf("store=%s agents=%d queues=%d skills/agent=%d contacts=%d GOMAXPROCS=%d\n", kind, nAgents, nQueues, nSkills, n, runtime.GOMAXPROCS(0))
+	fmt.Printf("store=%s agents=%d queues=%d skills/agent=%d contacts=%d clients=%d GOMAXPROCS=%d\n", kind, nAgents, nQueues, nSkills, n, clients, runtime.GOMAXPROCS(0))
 	busy := time.Duration(obs.ns.Load())
 	fmt.Printf("routing decisions: %d taking %v in all = %.0f decisions/s (mean %v each)\n", obs.n.Load(), busy.Round(time.Microsecond), float64(obs.n.Load())/busy.Seconds(), busy/time.Duration(max(obs.n.Load(), 1)))
 	fmt.Printf("contacts routed end to end (validation, customer, session, decision, offer, store writes, notices): %d in %v = %.0f/s\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
