@@ -574,3 +574,54 @@ func TestCallJoinsCustomersOpenSession(t *testing.T) {
 		t.Fatalf("session: %+v", sess)
 	}
 }
+
+// A queue holding its max_waiting_calls answers the next caller busy (486): the call
+// is refused before any interaction is made, and the queue takes calls again once the
+// waiting one is gone.
+func TestFullQueueAnswersBusy(t *testing.T) {
+	cfg := writeConfig(t, `queues:
+  - name: sales
+    max_waiting_calls: 1
+agents:
+  - id: alice
+    skills: {sales: 5}
+    capacity: {voice: 1}
+    total_capacity: 1
+users:
+  - {username: sue, password: sue, role: supervisor}
+sip:
+  trunks:
+    - name: carrier
+      addrs: ["127.0.0.0/8"]
+  dids: {"1000": sales}
+`)
+	s := start(t, t.TempDir(), cfg)
+	sipAddr := s.sipAddr()
+	sue := s.login("sue")
+	// The first caller waits: nobody is available.
+	first := make(chan error, 1)
+	var firstOut string
+	go func() {
+		out, err := sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "4000", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(freePort(t, true)))
+		firstOut = out
+		first <- err
+	}()
+	waiting := s.waitInteraction(sue, "state=queued", func(it interaction) bool { return it.Queue == "sales" })
+	// The second is answered busy.
+	if out, err := sipp(t, "-sf", scenario("uac_busy.xml"), "-s", "1000", sipAddr, "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(freePort(t, true))); err != nil {
+		t.Fatalf("second caller not answered busy: %v\n%s", err, out)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first caller: %v\n%s", err, firstOut)
+	}
+	s.waitInteraction(sue, "state=abandoned", func(it interaction) bool { return it.ID == waiting.ID })
+	// One interaction only: the busy call made none.
+	var all []interaction
+	if code := s.call("GET", "/api/v1/interactions?state=abandoned", sue, nil, &all); code != 200 || len(all) != 1 {
+		t.Fatalf("abandoned interactions: %d, status %d: %+v", len(all), code, all)
+	}
+	// The queue is free again: the next caller waits instead of being refused.
+	if out, err := sipp(t, "-sf", scenario("uac_pcma.xml"), "-s", "1000", sipAddr, "-d", "500", "-p", strconv.Itoa(freePort(t, false)), "-mp", strconv.Itoa(freePort(t, true))); err != nil {
+		t.Fatalf("caller after the queue emptied: %v\n%s", err, out)
+	}
+}

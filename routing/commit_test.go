@@ -148,3 +148,50 @@ func TestRetiredCustomerComesBackFromTheStore(t *testing.T) {
 		t.Fatalf("customers in memory with one open contact: %d, want 1", got)
 	}
 }
+
+// A queue with MaxWaitingCalls refuses one more waiting call (ErrQueueFull, an
+// ErrConflict) and takes calls again once one leaves; chats and agents' outbound
+// calls are not counted or refused.
+func TestQueueMaxWaitingCalls(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Queues[0].MaxWaitingCalls = 2 // sales
+	h := newHarness(t, cfg)
+	call := func(phone string) (*session.Interaction, error) {
+		return h.eng.CreateInteraction(h.ctx, routing.NewInteraction{Channel: session.Voice, Queue: "sales", Customer: routing.CustomerInfo{Phone: phone}})
+	}
+	a, err := call("+q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call("+q2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call("+q3"); !errors.Is(err, routing.ErrQueueFull) || !errors.Is(err, routing.ErrConflict) {
+		t.Fatalf("third call: err = %v, want ErrQueueFull", err)
+	}
+	h.create(session.Chat, "sales", "+q4") // chats are not capped
+	if _, err := h.eng.CustomerLeft(h.ctx, a.ID, "hung up"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call("+q6"); err != nil {
+		t.Fatalf("call after one left: %v", err)
+	}
+	if _, err := call("+q7"); !errors.Is(err, routing.ErrQueueFull) {
+		t.Fatalf("call over the cap again: err = %v, want ErrQueueFull", err)
+	}
+	// An agent's outbound call through the full queue's skill is not refused.
+	if _, err := h.eng.SetPresence(h.ctx, "carol", session.Unavailable, "outbound", agentActor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.StartOutbound(h.ctx, "carol", routing.NewInteraction{Channel: session.Voice, Queue: "sales", Customer: routing.CustomerInfo{Phone: "+q8"}}); err != nil {
+		t.Fatalf("outbound call with the queue full: %v", err)
+	}
+}
+
+func TestQueueMaxWaitingCallsValidated(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Queues[0].MaxWaitingCalls = -1
+	if _, err := routing.New(cfg, memory.New(nil), routing.Options{}); err == nil {
+		t.Fatal("negative max waiting calls accepted")
+	}
+}

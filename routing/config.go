@@ -19,6 +19,11 @@ type QueueConfig struct {
 	ServiceLevel time.Duration
 	// DispositionRequired makes wrap-up refuse an empty disposition (W1).
 	DispositionRequired bool
+	// MaxWaitingCalls caps the voice and video calls waiting in the queue (not yet
+	// offered or accepted); one more is refused with ErrQueueFull. 0 means no cap.
+	// It keeps a burst beyond what the agents can take from piling up callers (each
+	// hearing queue music) without end.
+	MaxWaitingCalls int
 }
 
 // AgentConfig describes one agent.
@@ -99,6 +104,9 @@ func (c *Config) Validate() error {
 		}
 		if q.OfferTimeout < 0 || q.ServiceLevel < 0 {
 			return fmt.Errorf("queue %s: negative timeout: %w", q.Name, session.ErrInvalid)
+		}
+		if q.MaxWaitingCalls < 0 {
+			return fmt.Errorf("queue %s: negative max waiting calls: %w", q.Name, session.ErrInvalid)
 		}
 		queues[q.Name] = true
 	}

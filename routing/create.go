@@ -135,6 +135,8 @@ func (e *Engine) createLocked(ctx context.Context, n NewInteraction) (*session.I
 			return nil, fmt.Errorf("queue is required: %w", session.ErrInvalid)
 		}
 		return nil, fmt.Errorf("queue %s: %w", n.Queue, ErrNotFound)
+	} else if err := e.roomForCall(n); err != nil {
+		return nil, err
 	}
 	now := e.clock.Now()
 	c := &Change{}
@@ -297,6 +299,27 @@ func (e *Engine) SessionEvents(ctx context.Context, id string) ([]session.Event,
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
 	return e.stored().Events(ctx, id)
+}
+
+// roomForCall refuses an inbound call to a queue already holding its MaxWaitingCalls
+// waiting calls (voice and video together). An agent's outbound call waits for no
+// one and is never refused.
+func (e *Engine) roomForCall(n NewInteraction) error {
+	q := e.queues[n.Queue]
+	if q == nil || q.cfg.MaxWaitingCalls == 0 || n.Direction == session.Outbound ||
+		(n.Channel != session.Voice && n.Channel != session.Video) {
+		return nil
+	}
+	waiting := 0
+	for _, ch := range []session.Channel{session.Voice, session.Video} {
+		if w := q.waiting[ch]; w != nil {
+			waiting += w.Len()
+		}
+	}
+	if waiting >= q.cfg.MaxWaitingCalls {
+		return fmt.Errorf("queue %s has %d calls waiting: %w", n.Queue, waiting, ErrQueueFull)
+	}
+	return nil
 }
 
 func (e *Engine) cacheCustomer(c *session.Customer) {

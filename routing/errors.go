@@ -1,6 +1,9 @@
 package routing
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrForbidden is returned when the actor may not act on the interaction or agent
@@ -12,4 +15,8 @@ var (
 	// ErrTooLong is returned for text over its limit: a message over
 	// session.MaxMessageLen characters, or a subject, note, tag or reason too long.
 	ErrTooLong = errors.New("message too long")
+	// ErrQueueFull is returned for a call offered to a queue that already holds its
+	// QueueConfig.MaxWaitingCalls waiting calls; it is an ErrConflict. The SIP side
+	// answers the caller busy.
+	ErrQueueFull = fmt.Errorf("queue full: %w", ErrConflict)
 )

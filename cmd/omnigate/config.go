@@ -108,6 +108,7 @@ type queueConfig struct {
 	OfferTimeout        time.Duration `mapstructure:"offer_timeout"`
 	ServiceLevel        time.Duration `mapstructure:"service_level"`
 	DispositionRequired bool          `mapstructure:"disposition_required"`
+	MaxWaitingCalls     int           `mapstructure:"max_waiting_calls"`
 }
 
 type agentConfig struct {
@@ -342,7 +343,7 @@ func (c *fileConfig) routing() (routing.Config, error) {
 	rc := routing.Config{DefaultOfferTimeout: c.Routing.OfferTimeout, DeclineHold: c.Routing.DeclineHold}
 	for _, q := range c.Queues {
 		rc.Queues = append(rc.Queues, routing.QueueConfig{Name: q.Name, Priority: q.Priority, OfferTimeout: q.OfferTimeout,
-			ServiceLevel: q.ServiceLevel, DispositionRequired: q.DispositionRequired})
+			ServiceLevel: q.ServiceLevel, DispositionRequired: q.DispositionRequired, MaxWaitingCalls: q.MaxWaitingCalls})
 	}
 	for _, a := range c.Agents {
 		if a.Device == "" {

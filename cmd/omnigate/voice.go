@@ -321,6 +321,10 @@ func (v *voice) Incoming(ctx context.Context, c *sip.Call) error {
 	})
 	if err != nil {
 		v.forget(vc)
+		if errors.Is(err, routing.ErrQueueFull) {
+			c.Log.Info("queue full: caller answered busy", "err", err)
+			return fmt.Errorf("%v: %w", err, sip.ErrBusy)
+		}
 		c.Log.Error("queue call", "err", err)
 		if errors.Is(err, routing.ErrNotFound) {
 			return fmt.Errorf("queue %s: %w", c.Queue, sip.ErrNotFound)
