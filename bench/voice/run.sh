@@ -20,6 +20,8 @@ CONC_STEPS=${CONC_STEPS-"100 300 500"}
 CONC_HOLD_MS=${CONC_HOLD_MS:-35000}
 RAMP_CPS=${RAMP_CPS:-50}
 AGENTS=${AGENTS:-600}
+# MAX_WAITING: the bench queue's max_waiting_calls (0: no cap; callers beyond it are
+# answered busy, which sipp counts as failed calls)
 SUT_CPU=${SUT_CPU:-1}
 UAC_RTP_LO=44000 # sipp -mp: rtp_stream binds one socket per call from here up
 UAC_RTP_HI=59999
@@ -63,7 +65,7 @@ TAGS=""
 [ -n "${PROFILE:-}" ] && TAGS="-tags pprof"
 (cd "$ROOT" && go build $TAGS -o "$W/omnigate" ./cmd/omnigate && go build -o "$W/driver" ./bench/voice/driver)
 cp "$HERE"/uac*.xml "$HERE"/uas*.xml "$HERE/kamailio.cfg" "$W/"
-"$W/driver" config -n "$AGENTS" -o "$W/omnigate-bench.yaml" -csv "$W/agents.csv"
+"$W/driver" config -n "$AGENTS" -max-waiting "${MAX_WAITING:-0}" -o "$W/omnigate-bench.yaml" -csv "$W/agents.csv"
 "$W/driver" mkaudio -o "$W/g711a-20ms.raw" -seconds 40
 
 # live_bytes: Omnigate's live memory (heap in use + goroutine stacks) right after a

@@ -80,6 +80,7 @@ func cmdConfig(args []string) error {
 	out := fs.String("o", "omnigate-bench.yaml", "config file to write")
 	csv := fs.String("csv", "agents.csv", "sipp -inf file (agent;password) to write")
 	pw := fs.String("password", "bench", "password of every user and desk phone")
+	maxWaiting := fs.Int("max-waiting", 0, "the queue's max_waiting_calls (0: no cap)")
 	_ = fs.Parse(args)
 	// One bcrypt hash at the minimum cost, shared by every user: start-up and the
 	// benchmark's logins stay cheap. Bench only.
@@ -119,11 +120,12 @@ queues:
   - name: bench
     offer_timeout: 60s
     disposition_required: false
+    max_waiting_calls: %d
 dispositions:
   - code: resolved
     label: Resolved
 agents:
-`, *n, *n, *pw)
+`, *n, *n, *pw, *maxWaiting)
 	for i := 0; i < *n; i++ {
 		fmt.Fprintf(&b, "  - {id: %s, name: %s, skills: {bench: 5}, capacity: {voice: 1}, total_capacity: 1, device: sip, sip_password: %s}\n", agentID(i), agentID(i), *pw)
 	}
