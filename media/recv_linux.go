@@ -4,6 +4,7 @@ package media
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -183,21 +184,23 @@ func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
 // be told. A full send buffer drops the datagram (EAGAIN), as the kernel would drop
 // it further on; RTP does not wait.
 type rawSender struct {
-	rc  syscall.RawConn
-	fn  func(fd uintptr) bool
-	buf []byte
-	sa4 unix.RawSockaddrInet4
-	sa6 unix.RawSockaddrInet6
-	v6  bool
-	err error
+	rc     syscall.RawConn
+	fn     func(fd uintptr) bool
+	v6sock bool // an AF_INET6 socket: every destination as IPv6 (IPv4 v4-mapped)
+	buf    []byte
+	sa4    unix.RawSockaddrInet4
+	sa6    unix.RawSockaddrInet6
+	v6     bool
+	err    error
 }
 
 func newSender(conn *net.UDPConn) sender {
 	rc, err := conn.SyscallConn()
-	if err != nil {
+	la, ok := conn.LocalAddr().(*net.UDPAddr)
+	if err != nil || !ok {
 		return udpSender{conn}
 	}
-	s := &rawSender{rc: rc}
+	s := &rawSender{rc: rc, v6sock: la.IP.To4() == nil}
 	s.fn = s.writable
 	return s
 }
@@ -205,14 +208,18 @@ func newSender(conn *net.UDPConn) sender {
 // send is called with the leg's write lock held.
 func (s *rawSender) send(b []byte, to netip.AddrPort) error {
 	s.buf, s.err = b, nil
-	if a := to.Addr(); a.Is4() || a.Is4In6() {
+	a := to.Addr()
+	switch {
+	case s.v6sock:
+		s.v6 = true
+		s.sa6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()} // As16 maps IPv4
+		s.sa6.Port = portToNetwork(to.Port())
+	case a.Is4() || a.Is4In6():
 		s.v6 = false
 		s.sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.Unmap().As4()}
 		s.sa4.Port = portToNetwork(to.Port())
-	} else {
-		s.v6 = true
-		s.sa6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()}
-		s.sa6.Port = portToNetwork(to.Port())
+	default:
+		return fmt.Errorf("send to %v: an IPv4 socket cannot reach an IPv6 address", to)
 	}
 	if err := s.rc.Write(s.fn); err != nil {
 		return err
