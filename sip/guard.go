@@ -74,12 +74,37 @@ func newGuard(lim Limits, handled []string, supported []string, log *slog.Logger
 
 // rawHead is what a byte-level scan of a message's header section found.
 type rawHead struct {
-	start    string   // the start line
-	lines    []string // header lines, unfolded
-	bodyAt   int      // offset of the body, -1 when no empty line ends the headers
-	clCount  int      // Content-Length headers
-	clValue  string   // the (last) Content-Length value
-	viaCount int      // Via values
+	start    string       // the start line
+	lines    []headerLine // header lines, unfolded
+	bodyAt   int          // offset of the body, -1 when no empty line ends the headers
+	clCount  int          // Content-Length headers
+	clValue  string       // the (last) Content-Length value
+	viaCount int          // Via values
+}
+
+// headerLine is one unfolded header line, split once for every check that reads it.
+type headerLine struct {
+	line string // as received (unfolded)
+	key  string // the name as written, trimmed; "" when the line has no colon
+	name string // key in lower case
+	val  string // what follows the colon
+}
+
+func splitHeaderLine(l string) headerLine {
+	k, v, ok := strings.Cut(l, ":")
+	if !ok {
+		return headerLine{line: l}
+	}
+	k = strings.TrimSpace(k)
+	return headerLine{line: l, key: k, name: strings.ToLower(k), val: v}
+}
+
+func splitHeaderLines(lines []string) []headerLine {
+	out := make([]headerLine, len(lines))
+	for i, l := range lines {
+		out[i] = splitHeaderLine(l)
+	}
+	return out
 }
 
 var errHeadTooBig = errors.New("header section over the limits")
@@ -107,28 +132,33 @@ func (g *guard) scanHead(data []byte, stream bool) (h rawHead, needMore bool, er
 	if len(h.start) > g.lim.MaxLineLength {
 		return h, false, errHeadTooBig
 	}
+	// Lines are split once unfolded; what was read before a limit is hit is kept, so
+	// that the refusal can still be addressed (rawResponse).
+	var lines []string
 	for _, l := range raw[1:] {
-		if len(l) > 0 && (l[0] == ' ' || l[0] == '\t') && len(h.lines) > 0 {
-			last := &h.lines[len(h.lines)-1]
+		if len(l) > 0 && (l[0] == ' ' || l[0] == '\t') && len(lines) > 0 {
+			last := &lines[len(lines)-1]
 			*last += " " + strings.TrimLeft(l, " \t")
 			if len(*last) > g.lim.MaxLineLength {
+				h.lines = splitHeaderLines(lines)
 				return h, false, errHeadTooBig
 			}
 			continue
 		}
-		if len(l) > g.lim.MaxLineLength || len(h.lines) == g.lim.MaxHeaders {
+		if len(l) > g.lim.MaxLineLength || len(lines) == g.lim.MaxHeaders {
+			h.lines = splitHeaderLines(lines)
 			return h, false, errHeadTooBig
 		}
-		h.lines = append(h.lines, l)
+		lines = append(lines, l)
 	}
-	for _, l := range h.lines {
-		name, val, _ := strings.Cut(l, ":")
-		switch strings.ToLower(strings.TrimSpace(name)) {
+	h.lines = splitHeaderLines(lines)
+	for _, hl := range h.lines {
+		switch hl.name {
 		case "content-length", "l":
 			h.clCount++
-			h.clValue = strings.TrimSpace(val)
+			h.clValue = strings.TrimSpace(hl.val)
 		case "via", "v":
-			h.viaCount += strings.Count(val, ",") + 1
+			h.viaCount += strings.Count(hl.val, ",") + 1
 		}
 	}
 	if h.viaCount > g.lim.MaxVia {
@@ -194,9 +224,9 @@ func (g *guard) check(data []byte, src string, stream bool) verdict {
 	if h.bodyAt < 0 {
 		return g.refuse(h, 400, "Bad Request", stream, "no empty line after the headers")
 	}
-	msg = canonical(h, msg[h.bodyAt:], !stream)
+	msg, via, hasVia := canonical(h, msg[h.bodyAt:], !stream)
 	if !isResponse(h.start) {
-		if via, ok := topVia(h); ok && !validViaParm(via) {
+		if hasVia && !validViaParm(via) {
 			// The stack's Via parser drops what it cannot read (parameters included)
 			// without a word, so the guard judges the top Via itself.
 			return g.refuse(h, 400, "Bad Request", false, "malformed top Via")
@@ -246,33 +276,49 @@ func (g *guard) check(data []byte, src string, stream bool) verdict {
 // to the top Via so the response goes back where the request came from (RFC 3581 as
 // if asked: Kamailio's force_rport), which a phone behind NAT needs. Quoted strings
 // and <...> are left alone, and the body is untouched.
-func canonical(h rawHead, body []byte, forceRport bool) []byte {
+func canonical(h rawHead, body []byte, forceRport bool) (msg []byte, topVia string, hasVia bool) {
 	var b bytes.Buffer
 	b.Grow(len(h.start) + len(body) + 64*len(h.lines))
 	b.WriteString(h.start)
 	b.WriteString("\r\n")
-	topVia := true
-	for _, l := range h.lines {
-		name, val, ok := strings.Cut(l, ":")
-		if ok {
-			switch n := strings.TrimSpace(name); strings.ToLower(n) {
-			case "via", "v":
-				val = tidyParams(val, true)
-				if forceRport && topVia {
+	for _, hl := range h.lines {
+		l := hl.line
+		switch hl.name {
+		case "via", "v":
+			val := tidyParams(hl.val, true)
+			if !hasVia {
+				topVia, hasVia = val[:firstValueEnd(val)], true
+				if forceRport {
 					val = addRport(val)
 				}
-				topVia = false
-				l = n + ": " + val
-			case "from", "f", "to", "t", "contact", "m", "route", "record-route":
-				l = n + ": " + tidyParams(val, false)
 			}
+			l = hl.key + ": " + val
+		case "from", "f", "to", "t", "contact", "m", "route", "record-route":
+			l = hl.key + ": " + tidyParams(hl.val, false)
 		}
 		b.WriteString(l)
 		b.WriteString("\r\n")
 	}
 	b.WriteString("\r\n")
 	b.Write(body)
-	return b.Bytes()
+	return b.Bytes(), topVia, hasVia
+}
+
+// firstValueEnd is where the first value of a comma-separated header value ends:
+// the first comma outside a quoted string, or len(v).
+func firstValueEnd(v string) int {
+	inQuote := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			inQuote = !inQuote
+		case ',':
+			if !inQuote {
+				return i
+			}
+		}
+	}
+	return len(v)
 }
 
 // tidyParams drops the linear whitespace around the separators of a header value,
@@ -320,17 +366,7 @@ func tidyParams(v string, via bool) string {
 
 // addRport adds ";rport" to the first value of a (tidied) Via unless it has one.
 func addRport(v string) string {
-	end := len(v)
-	inQuote := false
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '"':
-			inQuote = !inQuote
-		case c == ',' && !inQuote:
-			end = i
-			i = len(v)
-		}
-	}
+	end := firstValueEnd(v)
 	for _, p := range strings.Split(v[:end], ";")[1:] {
 		k, _, _ := strings.Cut(p, "=")
 		if strings.EqualFold(k, "rport") {
@@ -393,33 +429,6 @@ func (g *guard) checkRequest(req *sip.Request) (int, string, []sip.Header, strin
 		}
 	}
 	return 0, "", nil, ""
-}
-
-// topVia is the first via-parm of the first Via header, tidied.
-func topVia(h rawHead) (string, bool) {
-	for _, l := range h.lines {
-		name, val, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "via", "v":
-			v := tidyParams(val, true)
-			inQuote := false
-			for i := 0; i < len(v); i++ {
-				switch v[i] {
-				case '"':
-					inQuote = !inQuote
-				case ',':
-					if !inQuote {
-						return v[:i], true
-					}
-				}
-			}
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // validViaParm checks "SIP/2.0/transport sent-by *(;param)" (RFC 3261 §25.1).
@@ -557,19 +566,15 @@ func rawResponse(code int, reason string, h rawHead) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason) // our version, whatever the request's
 	via := false
-	for _, l := range h.lines {
-		name, _, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
+	for _, hl := range h.lines {
+		switch hl.name {
 		case "via", "v":
 			via = true
 		case "from", "f", "to", "t", "call-id", "i", "cseq":
 		default:
 			continue
 		}
-		b.WriteString(l)
+		b.WriteString(hl.line)
 		b.WriteString("\r\n")
 	}
 	if !via {
