@@ -489,18 +489,13 @@ func negotiateOffer(s *sdpSession, prefer codec) (audioParams, error) {
 	}
 	for i := range s.media {
 		m := &s.media[i]
-		if m.typ != "audio" || m.port == 0 || !m.rtpAVP() {
+		if !m.usableAudio() {
 			continue
 		}
 		for _, c := range order {
-			if _, ok := m.codecPT(c); !ok {
-				continue
+			if _, ok := m.codecPT(c); ok {
+				return m.params(i, c), nil
 			}
-			a := audioParams{index: i, Remote: netip.AddrPortFrom(m.conn, uint16(m.port)), Codec: c, Dir: m.dir, Ptime: m.ptime}
-			if pt, fmtp, ok := m.dtmfPT(); ok {
-				a.DTMF, a.dtmfFmtp = pt, fmtp
-			}
-			return a, nil
 		}
 	}
 	return audioParams{}, ErrNoCommonCodec
@@ -511,26 +506,42 @@ func negotiateOffer(s *sdpSession, prefer codec) (audioParams, error) {
 func negotiateAnswer(s *sdpSession) (audioParams, error) {
 	for i := range s.media {
 		m := &s.media[i]
-		if m.typ != "audio" || m.port == 0 || !m.rtpAVP() {
+		if !m.usableAudio() {
 			continue
 		}
 		for _, f := range m.formats {
-			for _, c := range ourCodecs {
-				if f != strconv.Itoa(int(c)) {
-					continue
-				}
-				if _, ok := m.codecPT(c); !ok {
-					continue
-				}
-				a := audioParams{index: i, Remote: netip.AddrPortFrom(m.conn, uint16(m.port)), Codec: c, Dir: m.dir, Ptime: m.ptime}
-				if pt, fmtp, ok := m.dtmfPT(); ok {
-					a.DTMF, a.dtmfFmtp = pt, fmtp
-				}
-				return a, nil
+			c, ours := ourCodecNumbered(f)
+			if !ours {
+				continue
+			}
+			if _, ok := m.codecPT(c); ok {
+				return m.params(i, c), nil
 			}
 		}
 	}
 	return audioParams{}, ErrNoCommonCodec
+}
+
+// usableAudio: an RTP/AVP audio stream that was not refused (port 0).
+func (m *sdpMedia) usableAudio() bool { return m.typ == "audio" && m.port != 0 && m.rtpAVP() }
+
+// params is what we take from stream i of the far end's description with codec c.
+func (m *sdpMedia) params(i int, c codec) audioParams {
+	a := audioParams{index: i, Remote: netip.AddrPortFrom(m.conn, uint16(m.port)), Codec: c, Dir: m.dir, Ptime: m.ptime}
+	if pt, fmtp, ok := m.dtmfPT(); ok {
+		a.DTMF, a.dtmfFmtp = pt, fmtp
+	}
+	return a
+}
+
+// ourCodecNumbered is the codec of ours whose payload type the format f names.
+func ourCodecNumbered(f string) (codec, bool) {
+	for _, c := range ourCodecs {
+		if f == strconv.Itoa(int(c)) {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // localSDP is what we put in our own descriptions.
