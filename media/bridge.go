@@ -200,13 +200,22 @@ func (d *direction) run(stopping *atomic.Bool) {
 	}
 }
 
-// consume relays one datagram that the source leg's reader has read and accepted
-// (valid RTP of a negotiated payload type). The payload is rewritten in place in data,
-// which the leg reuses once consume returns.
+// consume relays one datagram the source leg accepted earlier and queued (valid RTP
+// of a negotiated payload type), when the direction takes over from ReadRTP. The
+// payload is rewritten in place in data, which the leg reuses once consume returns.
 func (d *direction) consume(data []byte) {
 	if d.pkt.Unmarshal(data) != nil {
 		return // the leg validated it; cannot happen
 	}
+	d.relay(&d.pkt)
+}
+
+// relayParsed relays a packet whose header the source leg's reader has just parsed
+// (RTPLeg.ingest), with its payload (padding excluded) still in the leg's buffer;
+// like consume, but without parsing the header again. Outbound drops padding anyway.
+func (d *direction) relayParsed(h *rtp.Header, payload []byte) {
+	d.pkt.Header = *h
+	d.pkt.Payload = payload
 	d.relay(&d.pkt)
 }
 

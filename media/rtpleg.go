@@ -132,6 +132,7 @@ type RTPLeg struct {
 	deliver  func(*PacketBuf) *PacketBuf  // l.accept, bound once
 	rtcpFrom func([]byte, netip.AddrPort) // l.rtcpNow, bound once
 	hdr      rtp.Header                   // parsed in place, so CSRC and extension slices are reused
+	payload  []byte                       // the payload of the packet ingest last accepted, in its buffer
 
 	q *PacketQueue // hand-off to ReadRTP
 
@@ -329,7 +330,7 @@ func (l *RTPLeg) relayDirect(b *PacketBuf, now time.Time) bool {
 			l.q.release()
 			l.drained = d
 		}
-		d.consume(b.Data[:b.N])
+		d.relayParsed(&l.hdr, l.payload) // the header ingest parsed: no second parse
 	}
 	l.dmu.Unlock()
 	return d != nil
@@ -423,6 +424,7 @@ func (l *RTPLeg) ingest(b *PacketBuf, now time.Time) bool {
 			l.onDTMF(digit)
 		}
 	}
+	l.payload = payload
 	return true
 }
 
