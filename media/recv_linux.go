@@ -153,29 +153,22 @@ func pollRTCP(conn *net.UDPConn, buf []byte, handle func([]byte, netip.AddrPort)
 	if err != nil {
 		return
 	}
+	var name unix.RawSockaddrInet6 // large enough for either family
 	_ = rc.Read(func(fd uintptr) bool {
 		for range 64 { // bounded: a flood waits for the next check
-			n, from, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
-			if err == unix.EINTR {
+			namelen := uint32(unsafe.Sizeof(name))
+			n, _, errno := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
+				unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&name)), uintptr(unsafe.Pointer(&namelen)))
+			if errno == unix.EINTR {
 				continue
 			}
-			if err != nil {
+			if errno != 0 {
 				return true // EAGAIN: drained; anything else: try at the next check
 			}
-			handle(buf[:n], sockaddrAddrPort(from))
+			handle(buf[:n], sockaddrToAddrPort(&name, namelen))
 		}
 		return true
 	})
-}
-
-func sockaddrAddrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port))
-	}
-	return netip.AddrPort{}
 }
 
 // rawSender sends a leg's RTP with sendto(2) from inside the runtime poller's write

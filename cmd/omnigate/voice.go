@@ -367,11 +367,7 @@ func (v *voice) ended(c *sip.Call, reason string) {
 		v.mu.Unlock()
 		// The engine's answer comes back as a notice; the notice loop does not wait for
 		// the write (each would cost it a store sync).
-		v.wg.Go(func() {
-			if _, err := v.eng.End(v.ctx, vc.id, routing.Actor{ID: agent, Role: routing.ActorAgent}, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
-				v.log.Warn("end after desk phone hang-up", "interaction_id", vc.id, "err", err)
-			}
-		})
+		v.wg.Go(func() { v.deskPhoneHungUp(vc.id, agent) })
 		return
 	}
 	vc.gone = true
@@ -644,9 +640,7 @@ func (v *voice) ringDesk(vc *vcall, agent string) {
 			if hungUp {
 				// The phone hung up while the accept was being stored: its End may have
 				// come too early to apply.
-				if _, err := v.eng.End(v.ctx, vc.id, actor, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
-					v.log.Warn("end after desk phone hang-up", "interaction_id", vc.id, "err", err)
-				}
+				v.deskPhoneHungUp(vc.id, agent)
 			}
 			return
 		}
@@ -668,6 +662,15 @@ func (v *voice) ringDesk(vc *vcall, agent string) {
 		v.mu.Unlock()
 		_ = v.sip.Hangup(b, nil)
 	})
+}
+
+// deskPhoneHungUp ends the interaction because the agent's desk phone hung up; an
+// interaction no longer (or not yet) active is left alone.
+func (v *voice) deskPhoneHungUp(id, agent string) {
+	actor := routing.Actor{ID: agent, Role: routing.ActorAgent}
+	if _, err := v.eng.End(v.ctx, id, actor, "agent hung up"); err != nil && !errors.Is(err, session.ErrInvalidTransition) {
+		v.log.Warn("end after desk phone hang-up", "interaction_id", id, "err", err)
+	}
 }
 
 func (v *voice) forget(vc *vcall) {
