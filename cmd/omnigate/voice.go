@@ -52,6 +52,7 @@ type voice struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	work   workQueue
+	writes workQueue // engine writes, in order, off the notice loop (each waits for a store write)
 
 	mu     sync.Mutex
 	rtp    map[string]*rtpEnd   // sip Call.ID → its RTP endpoint
@@ -117,6 +118,7 @@ func newVoice(log *slog.Logger, eng *routing.Engine, mcfg media.Config, wcfg web
 	}
 	v.ctx, v.cancel = context.WithCancel(context.Background())
 	v.work.init()
+	v.writes.init()
 	return v, nil
 }
 
@@ -128,6 +130,10 @@ func (v *voice) start() (unsubscribe func()) {
 		}
 	})
 	v.wg.Go(func() { v.work.run(v.ctx) })
+	v.wg.Go(func() {
+		v.writes.run(v.ctx)
+		v.writes.flush() // what the calls' ends queued is written before close returns
+	})
 	return unsub
 }
 
@@ -247,10 +253,15 @@ func (v *voice) report(id, kind string, st media.LegStats) {
 		"lost": strconv.FormatInt(st.Lost, 10), "jitter_ms": strconv.FormatFloat(float64(st.Jitter)/float64(time.Millisecond), 'f', 2, 64),
 		"mos": strconv.FormatFloat(st.MOS, 'f', 2, 64),
 	}
-	// Off the notice loop: the write waits for the store, and nothing orders on it.
-	v.wg.Go(func() {
-		if err := v.eng.RecordEvent(v.ctx, id, "system", "interaction.media-stats", kind+" leg", data); err != nil {
-			v.log.Warn("record media stats", "interaction_id", id, "err", err)
+	v.record(id, "system", "interaction.media-stats", kind+" leg", data)
+}
+
+// record puts an event on an interaction's timeline, through the writes queue: in
+// order with the call's other writes, and without holding up the notice loop.
+func (v *voice) record(id, actor, typ, reason string, data map[string]string) {
+	v.writes.push(func() {
+		if err := v.eng.RecordEvent(v.ctx, id, actor, typ, reason, data); err != nil {
+			v.log.Warn("record event", "interaction_id", id, "type", typ, "err", err)
 		}
 	})
 }
@@ -367,7 +378,7 @@ func (v *voice) ended(c *sip.Call, reason string) {
 		v.mu.Unlock()
 		// The engine's answer comes back as a notice; the notice loop does not wait for
 		// the write (each would cost it a store sync).
-		v.wg.Go(func() { v.deskPhoneHungUp(vc.id, agent) })
+		v.writes.push(func() { v.deskPhoneHungUp(vc.id, agent) })
 		return
 	}
 	vc.gone = true
@@ -386,7 +397,7 @@ func (v *voice) ended(c *sip.Call, reason string) {
 	if reason == sip.ReasonHangup {
 		reason = "agent hung up" // we hung up because the interaction ended
 	}
-	v.wg.Go(func() {
+	v.writes.push(func() {
 		if _, err := v.eng.CustomerLeft(v.ctx, vc.id, "caller: "+reason); err != nil && !errors.Is(err, routing.ErrNotFound) && !errors.Is(err, session.ErrInvalidTransition) {
 			v.log.Warn("customer left", "interaction_id", vc.id, "err", err)
 		}
@@ -407,9 +418,7 @@ func (v *voice) Hold(c *sip.Call, held bool) {
 		if !held {
 			typ = "interaction.remote-resume"
 		}
-		if err := v.eng.RecordEvent(v.ctx, vc.id, "customer", typ, "far end re-INVITE/UPDATE", nil); err != nil {
-			v.log.Warn("record hold", "interaction_id", vc.id, "err", err)
-		}
+		v.record(vc.id, "customer", typ, "far end re-INVITE/UPDATE", nil)
 	})
 }
 
@@ -542,9 +551,7 @@ func (v *voice) legDTMF(callID string, digit byte) {
 
 // dtmf records a key press on the interaction's timeline.
 func (v *voice) dtmf(id, who string, digit byte) {
-	if err := v.eng.RecordEvent(v.ctx, id, who, "interaction.dtmf", "RFC 4733", map[string]string{"digit": string(digit)}); err != nil {
-		v.log.Warn("record dtmf", "interaction_id", id, "err", err)
-	}
+	v.record(id, who, "interaction.dtmf", "RFC 4733", map[string]string{"digit": string(digit)})
 }
 
 func (v *voice) queueMusic(c media.Codec) (media.Source, error) {
@@ -843,6 +850,21 @@ func (q *workQueue) push(job func()) {
 	}
 }
 
+// flush runs the queued jobs in order until none is left.
+func (q *workQueue) flush() {
+	for {
+		q.mu.Lock()
+		if len(q.jobs) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		job := q.jobs[0]
+		q.jobs = q.jobs[1:]
+		q.mu.Unlock()
+		job()
+	}
+}
+
 func (q *workQueue) run(ctx context.Context) {
 	for {
 		select {
@@ -850,16 +872,6 @@ func (q *workQueue) run(ctx context.Context) {
 			return
 		case <-q.ready:
 		}
-		for {
-			q.mu.Lock()
-			if len(q.jobs) == 0 {
-				q.mu.Unlock()
-				break
-			}
-			job := q.jobs[0]
-			q.jobs = q.jobs[1:]
-			q.mu.Unlock()
-			job()
-		}
+		q.flush()
 	}
 }
