@@ -52,7 +52,7 @@ type voice struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	work   workQueue
-	writes workQueue // engine writes, in order, off the notice loop (each waits for a store write)
+	writes keyedWrites // engine writes per interaction, in order, off the notice loop
 
 	mu     sync.Mutex
 	rtp    map[string]*rtpEnd   // sip Call.ID → its RTP endpoint
@@ -118,7 +118,7 @@ func newVoice(log *slog.Logger, eng *routing.Engine, mcfg media.Config, wcfg web
 	}
 	v.ctx, v.cancel = context.WithCancel(context.Background())
 	v.work.init()
-	v.writes.init()
+	v.writes.init(&v.wg)
 	return v, nil
 }
 
@@ -130,10 +130,7 @@ func (v *voice) start() (unsubscribe func()) {
 		}
 	})
 	v.wg.Go(func() { v.work.run(v.ctx) })
-	v.wg.Go(func() {
-		v.writes.run(v.ctx)
-		v.writes.flush() // what the calls' ends queued is written before close returns
-	})
+
 	return unsub
 }
 
@@ -259,7 +256,7 @@ func (v *voice) report(id, kind string, st media.LegStats) {
 // record puts an event on an interaction's timeline, through the writes queue: in
 // order with the call's other writes, and without holding up the notice loop.
 func (v *voice) record(id, actor, typ, reason string, data map[string]string) {
-	v.writes.push(func() {
+	v.writes.push(id, func() {
 		if err := v.eng.RecordEvent(v.ctx, id, actor, typ, reason, data); err != nil {
 			v.log.Warn("record event", "interaction_id", id, "type", typ, "err", err)
 		}
@@ -378,7 +375,7 @@ func (v *voice) ended(c *sip.Call, reason string) {
 		v.mu.Unlock()
 		// The engine's answer comes back as a notice; the notice loop does not wait for
 		// the write (each would cost it a store sync).
-		v.writes.push(func() { v.deskPhoneHungUp(vc.id, agent) })
+		v.writes.push(vc.id, func() { v.deskPhoneHungUp(vc.id, agent) })
 		return
 	}
 	vc.gone = true
@@ -397,7 +394,7 @@ func (v *voice) ended(c *sip.Call, reason string) {
 	if reason == sip.ReasonHangup {
 		reason = "agent hung up" // we hung up because the interaction ended
 	}
-	v.writes.push(func() {
+	v.writes.push(vc.id, func() {
 		if _, err := v.eng.CustomerLeft(v.ctx, vc.id, "caller: "+reason); err != nil && !errors.Is(err, routing.ErrNotFound) && !errors.Is(err, session.ErrInvalidTransition) {
 			v.log.Warn("customer left", "interaction_id", vc.id, "err", err)
 		}
@@ -847,6 +844,46 @@ func (q *workQueue) push(job func()) {
 	select {
 	case q.ready <- struct{}{}:
 	default:
+	}
+}
+
+// keyedWrites runs the engine writes of each interaction in the order they were
+// queued, on a goroutine that lives while that interaction has writes pending; writes
+// of different interactions run side by side, so the group commit can share their
+// store writes. Close waits for them through the voice's WaitGroup.
+type keyedWrites struct {
+	wg      *sync.WaitGroup
+	mu      sync.Mutex
+	pending map[string][]func() // a key is present while its goroutine runs
+}
+
+func (k *keyedWrites) init(wg *sync.WaitGroup) {
+	k.wg, k.pending = wg, map[string][]func(){}
+}
+
+func (k *keyedWrites) push(key string, job func()) {
+	k.mu.Lock()
+	q, running := k.pending[key]
+	k.pending[key] = append(q, job)
+	k.mu.Unlock()
+	if !running {
+		k.wg.Go(func() { k.drain(key) })
+	}
+}
+
+func (k *keyedWrites) drain(key string) {
+	for {
+		k.mu.Lock()
+		q := k.pending[key]
+		if len(q) == 0 {
+			delete(k.pending, key)
+			k.mu.Unlock()
+			return
+		}
+		job := q[0]
+		k.pending[key] = q[1:]
+		k.mu.Unlock()
+		job()
 	}
 }
 
