@@ -30,8 +30,8 @@ func (s *server) sipAddr() string {
 	return m[1]
 }
 
-// freePort returns a UDP port free on 127.0.0.1 (and, for even, an even one whose
-// odd neighbour is free too, as RTP wants).
+// freePort returns a UDP port free on 127.0.0.1; with even, an even one with the
+// three above it free too: what a media port (sipp's -mp, RTP and RTCP) takes.
 func freePort(t *testing.T, even bool) int {
 	t.Helper()
 	for i := 0; i < 200; i++ {
@@ -48,10 +48,16 @@ func freePort(t *testing.T, even bool) int {
 			c.Close()
 			continue
 		}
-		c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		// sipp's -mp takes p (audio RTP), p+1, and p+2 (video) with p+3: all free.
+		free := true
+		for q := p + 1; q <= p+3 && free; q++ {
+			c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", q))
+			if free = err == nil; free {
+				c2.Close()
+			}
+		}
 		c.Close()
-		if err == nil {
-			c2.Close()
+		if free {
 			return p
 		}
 	}
